@@ -1,0 +1,93 @@
+//! oproep: a static site generator for public appeals that people read, share and sign.
+//!
+//! The build runs in one direction: [`load`] reads `content/` into the [`model`], [`render`]
+//! turns the model into files with the [`theme`], and [`write`] swaps them into the output.
+
+pub mod error;
+pub mod init;
+pub mod load;
+pub mod mailto;
+pub mod model;
+pub mod render;
+pub mod signing;
+pub mod theme;
+pub mod write;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Error, Result};
+use error::Location;
+
+/// What `oproep build` is asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The site's folder, holding `content/` and optionally `themes/`.
+    pub root: PathBuf,
+    /// Where the site goes; `root/public` when not given.
+    pub output: Option<PathBuf>,
+    /// Overrides `base_url` from the settings.
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            root: root.into(),
+            output: None,
+            base_url: None,
+            drafts: false,
+        }
+    }
+
+    pub fn content_dir(&self) -> PathBuf {
+        self.root.join("content")
+    }
+
+    pub fn output_dir(&self) -> PathBuf {
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+/// What a build produced.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub output: PathBuf,
+    pub pages: usize,
+    pub files: usize,
+}
+
+/// Builds the site: load, render, write. Nothing is written unless everything succeeded.
+pub fn build(options: &BuildOptions) -> Result<BuildReport> {
+    let content_dir = options.content_dir();
+    let loaded = load::load_site(
+        &content_dir,
+        &load::LoadOptions {
+            drafts: options.drafts,
+        },
+    )?;
+    let settings = &loaded.site.settings;
+    let base_url = options.base_url.as_deref().unwrap_or(&settings.base_url);
+    let base = render::BaseUrl::parse(base_url).map_err(|message| {
+        let location = match &options.base_url {
+            Some(_) => Location::file(Path::new("--base-url")),
+            None => Location::file(&content_dir.join(load::SETTINGS_FILE)),
+        };
+        Error::content(location, message, "write the full address, e.g. https://example.org/oproep/")
+    })?;
+    let theme = theme::load_theme(&options.root, &settings.theme, &settings.language)?;
+    let files = render::render_site(&loaded, &content_dir, &theme, &base)?;
+    let output = options.output_dir();
+    write::write_site(&output, &files)?;
+    Ok(BuildReport {
+        pages: files
+            .iter()
+            .filter(|f| f.path.extension().is_some_and(|e| e == "html"))
+            .count(),
+        files: files.len(),
+        output,
+    })
+}

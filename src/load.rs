@@ -1,0 +1,373 @@
+//! Load: walk `content/`, parse front matter and data files, check cross-references.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Location, Result};
+use crate::model::*;
+use crate::yaml;
+
+pub const SETTINGS_FILE: &str = "site.yaml";
+pub const PEOPLE_FILE: &str = "people.yaml";
+const SECTION_INDEX: &str = "_index.md";
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Include pages marked `draft: true`.
+    pub drafts: bool,
+}
+
+/// What `load_site` found in `content/` besides the site's pages.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub site: Site,
+    /// Files other than markdown and data (images, PDFs), relative to `content/`, copied as they are.
+    pub assets: Vec<PathBuf>,
+}
+
+/// Reads `content_dir` into a checked [`Site`].
+pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
+    if !content_dir.is_dir() {
+        return Err(Error::content(
+            Location::file(content_dir),
+            "the content folder does not exist",
+            "run `oproep init DIR` to create a new site, or pass --root to point at one",
+        ));
+    }
+    let settings: Settings = read_yaml_file(&content_dir.join(SETTINGS_FILE))?;
+    let people_file = content_dir.join(PEOPLE_FILE);
+    let people: People = if people_file.exists() {
+        read_yaml_file(&people_file)?
+    } else {
+        People::default()
+    };
+
+    let files = list_files(content_dir)?;
+    let paths = &settings.paths;
+    let mut markdown = Vec::new();
+    let mut assets = Vec::new();
+    for relative in files {
+        let is_markdown = relative.extension().is_some_and(|e| e == "md");
+        let is_data = relative.parent() == Some(Path::new(""))
+            && relative.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if is_markdown {
+            markdown.push(relative);
+        } else if !is_data {
+            assets.push(relative);
+        }
+    }
+
+    let parsed: Vec<Parsed> = markdown
+        .par_iter()
+        .map(|relative| parse_markdown_file(content_dir, relative, paths))
+        .collect::<Result<_>>()?;
+
+    let mut home = None;
+    let mut versions = Vec::new();
+    let mut actors_section = None;
+    let mut actors = Vec::new();
+    let mut examples_section = None;
+    let mut examples = Vec::new();
+    let mut pages = Vec::new();
+    for item in parsed {
+        match item {
+            Parsed::Home(page) => home = Some(page),
+            Parsed::Version(v) if options.drafts || !v.meta.draft => versions.push(v),
+            Parsed::ActorsSection(s) => actors_section = Some(s),
+            Parsed::Actor(a) if options.drafts || !a.meta.draft => actors.push(a),
+            Parsed::ExamplesSection(s) => examples_section = Some(s),
+            Parsed::Example(e) if options.drafts || !e.meta.draft => examples.push(e),
+            Parsed::Page(p) if options.drafts || !p.meta.draft => pages.push(p),
+            _ => {} // a draft
+        }
+    }
+
+    let home = home.ok_or_else(|| missing_file(content_dir, "index.md", "the home page"))?;
+    let actors_section = actors_section.ok_or_else(|| {
+        missing_file(
+            content_dir,
+            &format!("{}/{SECTION_INDEX}", paths.actors),
+            "the actors overview",
+        )
+    })?;
+    let examples_section = examples_section.ok_or_else(|| {
+        missing_file(
+            content_dir,
+            &format!("{}/{SECTION_INDEX}", paths.examples),
+            "the examples overview",
+        )
+    })?;
+    if versions.is_empty() {
+        return Err(Error::content(
+            Location::file(&content_dir.join(&paths.appeal)),
+            "the appeal has no (published) version",
+            format!(
+                "add the appeal as {}/YYYY-MM-DD.md with `title`, `date` and `calls` in its front matter",
+                paths.appeal
+            ),
+        ));
+    }
+    versions.sort_by_key(|v| v.meta.date);
+    actors.sort_by(|a, b| (a.meta.order, &a.meta.title).cmp(&(b.meta.order, &b.meta.title)));
+    examples.sort_by(|a, b| a.meta.title.to_lowercase().cmp(&b.meta.title.to_lowercase()));
+    pages.sort_by(|a, b| a.source.path.cmp(&b.source.path));
+
+    let site = Site {
+        settings,
+        home,
+        appeal: Appeal { versions },
+        actors_section,
+        actors,
+        examples_section,
+        examples,
+        people,
+        pages,
+    };
+    check_references(&site)?;
+    Ok(Loaded { site, assets })
+}
+
+fn missing_file(content_dir: &Path, relative: &str, what: &str) -> Error {
+    Error::content(
+        Location::file(&content_dir.join(relative)),
+        format!("{what} is missing"),
+        format!("create {relative} with at least `title: ...` in its front matter"),
+    )
+}
+
+/// Every file below `dir`, relative to it, sorted; hidden files and folders are skipped.
+fn list_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(|err| {
+            let path = err.path().unwrap_or(dir).to_path_buf();
+            Error::io("cannot read", path, err.into())
+        })?;
+        if entry.file_type().is_file() {
+            let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            files.push(relative.to_path_buf());
+        }
+    }
+    Ok(files)
+}
+
+enum Parsed {
+    Home(Page),
+    Version(AppealVersion),
+    ActorsSection(Section),
+    Actor(Actor),
+    ExamplesSection(Section),
+    Example(Example),
+    Page(Page),
+}
+
+fn parse_markdown_file(content_dir: &Path, relative: &Path, paths: &SectionPaths) -> Result<Parsed> {
+    let file = content_dir.join(relative);
+    let text = read_text(&file)?;
+    let (front_matter, body) = split_front_matter(&text, &file)?;
+
+    let parts: Vec<String> = relative
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let stem = relative
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let folder = if parts.len() == 2 { parts[0].as_str() } else { "" };
+    let make_source = |path: String| Source {
+        file: file.clone(),
+        path,
+        body: body.to_string(),
+        front_matter: front_matter.to_string(),
+    };
+    let parse_meta = |fm: &str| -> Result<PageMeta> { yaml::parse(fm, &file, 2) };
+
+    let is_index = parts.last().map(String::as_str) == Some(SECTION_INDEX);
+    let parsed = if parts.len() == 1 && stem == "index" {
+        Parsed::Home(Page {
+            meta: parse_meta(front_matter)?,
+            source: make_source(String::new()),
+        })
+    } else if folder == paths.appeal && !is_index {
+        let meta: AppealMeta = yaml::parse(front_matter, &file, 2)?;
+        let path = format!("{}/{}/", paths.appeal, meta.date);
+        Parsed::Version(AppealVersion {
+            meta,
+            source: make_source(path),
+        })
+    } else if folder == paths.actors {
+        if is_index {
+            Parsed::ActorsSection(Section {
+                meta: parse_meta(front_matter)?,
+                source: make_source(format!("{}/", paths.actors)),
+            })
+        } else {
+            let slug = slug::slugify(&stem);
+            Parsed::Actor(Actor {
+                meta: yaml::parse(front_matter, &file, 2)?,
+                source: make_source(format!("{}/{slug}/", paths.actors)),
+                slug,
+            })
+        }
+    } else if folder == paths.examples {
+        if is_index {
+            Parsed::ExamplesSection(Section {
+                meta: parse_meta(front_matter)?,
+                source: make_source(format!("{}/", paths.examples)),
+            })
+        } else {
+            let slug = slug::slugify(&stem);
+            Parsed::Example(Example {
+                meta: yaml::parse(front_matter, &file, 2)?,
+                source: make_source(format!("{}/{slug}/", paths.examples)),
+                slug,
+            })
+        }
+    } else {
+        // Any other page keeps its folders in its URL: `over.md` -> `over/`.
+        let mut segments: Vec<String> = parts[..parts.len() - 1]
+            .iter()
+            .map(|s| slug::slugify(s))
+            .collect();
+        if !(is_index || stem == "index") {
+            segments.push(slug::slugify(&stem));
+        }
+        let path = segments.iter().map(|s| format!("{s}/")).collect::<String>();
+        Parsed::Page(Page {
+            meta: parse_meta(front_matter)?,
+            source: make_source(path),
+        })
+    };
+    Ok(parsed)
+}
+
+/// Reads a file as UTF-8 text, naming the line of the first invalid byte if it is not.
+pub fn read_text(file: &Path) -> Result<String> {
+    let bytes = std::fs::read(file).map_err(|e| Error::io("cannot read", file, e))?;
+    String::from_utf8(bytes).map_err(|err| {
+        let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        Error::content(
+            Location::line(file, line),
+            "the file is not UTF-8 text",
+            "save the file with the encoding UTF-8 (most editors offer this under 'Save as')",
+        )
+    })
+}
+
+fn read_yaml_file<T: DeserializeOwned>(file: &Path) -> Result<T> {
+    if !file.exists() {
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        return Err(Error::content(
+            Location::file(file),
+            "the file is missing",
+            format!("create {name}; `oproep init DIR` writes an example"),
+        ));
+    }
+    yaml::parse(&read_text(file)?, file, 1)
+}
+
+/// Splits `---` front matter from the markdown body. Front matter starts on line 2.
+pub fn split_front_matter<'a>(text: &'a str, file: &Path) -> Result<(&'a str, &'a str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let no_front_matter = || {
+        Error::content(
+            Location::line(file, 1),
+            "the file has no front matter",
+            "start the file with a line `---`, then `title: ...`, then a line `---`",
+        )
+    };
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+        .ok_or_else(no_front_matter)?;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            return Ok((&rest[..offset], &rest[offset + line.len()..]));
+        }
+        offset += line.len();
+    }
+    Err(Error::content(
+        Location::line(file, 1),
+        "the front matter is not closed",
+        "end the front matter with a line `---` before the text starts",
+    ))
+}
+
+/// Checks that examples refer only to actors and calls that exist, and call ids are unique.
+fn check_references(site: &Site) -> Result<()> {
+    for version in &site.appeal.versions {
+        let mut seen = BTreeSet::new();
+        for call in &version.meta.calls {
+            if !seen.insert(call.id.as_str()) {
+                return Err(Error::content(
+                    line_of(&version.source, &call.id),
+                    format!("the call id `{}` is used twice", call.id),
+                    "give every call its own `id`",
+                ));
+            }
+        }
+    }
+    let actors: BTreeMap<&str, ()> = site.actors.iter().map(|a| (a.slug.as_str(), ())).collect();
+    let calls: BTreeSet<&str> = site.appeal.calls().iter().map(|c| c.id.as_str()).collect();
+    for example in &site.examples {
+        for actor in &example.meta.actors {
+            if !actors.contains_key(actor.as_str()) {
+                return Err(Error::content(
+                    line_of(&example.source, actor),
+                    format!("unknown actor `{actor}`"),
+                    format!(
+                        "use one of: {} (the file names in content/{}/)",
+                        join_keys(actors.keys().copied()),
+                        site.settings.paths.actors
+                    ),
+                ));
+            }
+        }
+        for call in &example.meta.calls {
+            if !calls.contains(call.as_str()) {
+                return Err(Error::content(
+                    line_of(&example.source, call),
+                    format!("unknown call `{call}`"),
+                    format!(
+                        "use one of the call ids of the current appeal: {}",
+                        join_keys(calls.iter().copied())
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn join_keys<'a>(keys: impl Iterator<Item = &'a str>) -> String {
+    let keys: Vec<&str> = keys.collect();
+    if keys.is_empty() {
+        "(none yet)".into()
+    } else {
+        keys.join(", ")
+    }
+}
+
+/// The location of the first front matter line mentioning `needle`.
+fn line_of(source: &Source, needle: &str) -> Location {
+    let index = source
+        .front_matter
+        .lines()
+        .position(|line| line.contains(needle));
+    match index {
+        // Front matter starts on the file's second line.
+        Some(i) => Location::line(&source.file, i + 2),
+        None => Location::file(&source.file),
+    }
+}

@@ -1,0 +1,93 @@
+//! Tera templates of the theme, compiled once per build.
+
+use std::collections::HashMap;
+
+use tera::{Context, Tera, Value};
+
+use crate::error::{Error, Result};
+use crate::theme::Theme;
+
+pub struct Templates {
+    tera: Tera,
+    origins: HashMap<String, String>,
+}
+
+impl Templates {
+    pub fn new(theme: &Theme) -> Result<Templates> {
+        let mut tera = Tera::default();
+        let sources = theme
+            .templates
+            .iter()
+            .map(|(name, (text, _))| (name.as_str(), text.as_str()));
+        let origins: HashMap<String, String> = theme
+            .templates
+            .iter()
+            .map(|(name, (_, origin))| (name.clone(), origin.clone()))
+            .collect();
+        tera.add_raw_templates(sources).map_err(|err| {
+            // Tera names the template in its message; find its file for the hint.
+            let message = error_chain(&err);
+            let origin = origins
+                .iter()
+                .find(|(name, _)| message.contains(&format!("'{name}'")))
+                .map(|(name, origin)| (name.clone(), origin.clone()));
+            let (name, origin) = origin.unwrap_or_else(|| ("?".into(), "the theme".into()));
+            Error::Template {
+                name,
+                message,
+                hint: format!("fix the template in {origin}"),
+            }
+        })?;
+        let months: Vec<String> = theme
+            .strings
+            .get("months")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|m| m.as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        tera.register_filter("long_date", move |value: &Value, _: &HashMap<String, Value>| {
+            let text = tera::try_get_value!("long_date", "value", String, value);
+            Ok(Value::String(long_date(&text, &months)))
+        });
+        Ok(Templates { tera, origins })
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.origins.contains_key(name)
+    }
+
+    pub fn render(&self, name: &str, context: &Context) -> Result<String> {
+        self.tera.render(name, context).map_err(|err| Error::Template {
+            name: name.to_string(),
+            message: error_chain(&err),
+            hint: match self.origins.get(name) {
+                Some(origin) => format!("fix the template in {origin}"),
+                None => format!("add {name} to the theme's templates/ folder"),
+            },
+        })
+    }
+}
+
+/// Tera puts the useful part (which variable, which line) in the error's sources.
+fn error_chain(err: &tera::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        parts.push(inner.to_string());
+        source = inner.source();
+    }
+    parts.join(": ")
+}
+
+/// `2020-12-21` -> `21 december 2020`, with the month names of the site's language.
+fn long_date(iso: &str, months: &[String]) -> String {
+    match chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
+        Ok(date) => {
+            use chrono::Datelike;
+            match months.get(date.month0() as usize) {
+                Some(month) => format!("{} {} {}", date.day(), month, date.year()),
+                None => iso.to_string(),
+            }
+        }
+        Err(_) => iso.to_string(),
+    }
+}

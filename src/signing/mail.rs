@@ -1,0 +1,1 @@
+//! Reading signing mails (stub: being written).

@@ -1,0 +1,134 @@
+//! Themes: templates, static files and interface strings.
+//!
+//! The default theme is compiled into the binary, so a site without a `themes/` folder builds.
+//! A site's `themes/<name>/` is laid over it file by file: one template, one stylesheet or one
+//! string can be replaced without copying the rest.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+
+use crate::error::{Error, Location, Result};
+use crate::yaml;
+
+static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+pub const DEFAULT_THEME_NAME: &str = "default";
+
+/// A file of the theme, from the binary or from the site's `themes/` folder.
+#[derive(Debug, Clone)]
+pub enum ThemeFile {
+    Embedded(&'static [u8]),
+    OnDisk(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct Theme {
+    /// Template name (`actor.html`) to its source text and where it came from.
+    pub templates: BTreeMap<String, (String, String)>,
+    /// Path below `static/` to the file.
+    pub static_files: BTreeMap<PathBuf, ThemeFile>,
+    /// The interface strings for the site's language (`strings/<language>.yaml`).
+    pub strings: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Loads theme `name` for `language`, laying `site_root/themes/<name>/` over the default theme.
+pub fn load_theme(site_root: &Path, name: &str, language: &str) -> Result<Theme> {
+    let site_theme = site_root.join("themes").join(name);
+    if name != DEFAULT_THEME_NAME && !site_theme.is_dir() {
+        return Err(Error::content(
+            Location::file(&site_theme),
+            format!("theme `{name}` does not exist"),
+            "create that folder, or set `theme: default` in content/site.yaml",
+        ));
+    }
+
+    let mut templates = BTreeMap::new();
+    let mut static_files = BTreeMap::new();
+    let mut strings_sources: Vec<(String, PathBuf)> = Vec::new();
+    let strings_name = format!("strings/{language}.yaml");
+
+    for file in embedded_files(&DEFAULT_THEME) {
+        let path = file.path();
+        let origin = format!("(built-in theme)/{}", path.display());
+        if let Ok(rest) = path.strip_prefix("templates") {
+            let text = String::from_utf8_lossy(file.contents()).into_owned();
+            templates.insert(template_name(rest), (text, origin));
+        } else if let Ok(rest) = path.strip_prefix("static") {
+            static_files.insert(rest.to_path_buf(), ThemeFile::Embedded(file.contents()));
+        } else if path == Path::new(&strings_name) {
+            let text = String::from_utf8_lossy(file.contents()).into_owned();
+            strings_sources.push((text, PathBuf::from(origin)));
+        }
+    }
+
+    if site_theme.is_dir() {
+        for entry in walkdir::WalkDir::new(&site_theme).sort_by_file_name() {
+            let entry = entry.map_err(|e| {
+                let path = e.path().unwrap_or(&site_theme).to_path_buf();
+                Error::io("cannot read", path, e.into())
+            })?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.path();
+            let relative = path.strip_prefix(&site_theme).unwrap_or(path);
+            if let Ok(rest) = relative.strip_prefix("templates") {
+                let text = crate::load::read_text(path)?;
+                templates.insert(template_name(rest), (text, path.display().to_string()));
+            } else if let Ok(rest) = relative.strip_prefix("static") {
+                static_files.insert(rest.to_path_buf(), ThemeFile::OnDisk(path.to_path_buf()));
+            } else if relative == Path::new(&strings_name) {
+                strings_sources.push((crate::load::read_text(path)?, path.to_path_buf()));
+            }
+        }
+    }
+
+    if strings_sources.is_empty() {
+        return Err(Error::content(
+            Location::file(&site_theme.join(&strings_name)),
+            format!("the theme has no interface strings for language `{language}`"),
+            format!(
+                "set `language:` in content/site.yaml to one of: {}, or add {strings_name} to the theme",
+                available_languages().join(", ")
+            ),
+        ));
+    }
+    // Later sources (the site's) override single strings of earlier ones (the built-in theme).
+    let mut strings = serde_json::Map::new();
+    for (text, path) in strings_sources {
+        let map: serde_json::Map<String, serde_json::Value> = yaml::parse(&text, &path, 1)?;
+        strings.extend(map);
+    }
+    Ok(Theme {
+        templates,
+        static_files,
+        strings,
+    })
+}
+
+/// Languages the built-in theme has strings for.
+pub fn available_languages() -> Vec<String> {
+    DEFAULT_THEME
+        .get_dir("strings")
+        .map(|dir| {
+            dir.files()
+                .filter_map(|f| f.path().file_stem())
+                .map(|s| s.to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn template_name(relative: &Path) -> String {
+    relative.to_string_lossy().replace('\\', "/")
+}
+
+fn embedded_files(dir: &'static Dir<'static>) -> Vec<&'static include_dir::File<'static>> {
+    let mut files: Vec<_> = dir.files().collect();
+    for sub in dir.dirs() {
+        files.extend(embedded_files(sub));
+    }
+    files
+}

@@ -44,6 +44,10 @@ pub enum Error {
         hint: String,
     },
 
+    /// An error reading mail exports.
+    #[error(transparent)]
+    Mail(#[from] crate::signing::mail::MailError),
+
     /// The output directory can not be used.
     #[error("output {}: {message}", path.display())]
     Output { path: PathBuf, message: String },

@@ -25,7 +25,8 @@ pub fn init_site(dir: &Path) -> Result<Vec<PathBuf>> {
     write_dir(&STARTER, dir, &mut written)?;
     let gitignore = dir.join(".gitignore");
     if !gitignore.exists() {
-        fs::write(&gitignore, "public/\n.oproep/\n").map_err(|e| Error::io("cannot write", &gitignore, e))?;
+        fs::write(&gitignore, "public/\n.oproep/\n")
+            .map_err(|e| Error::io("cannot write", &gitignore, e))?;
         written.push(PathBuf::from(".gitignore"));
     }
     written.sort();

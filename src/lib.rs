@@ -16,8 +16,8 @@ mod yaml;
 
 use std::path::{Path, PathBuf};
 
-pub use error::{Error, Result};
 use error::Location;
+pub use error::{Error, Result};
 
 /// What `oproep build` is asked to do.
 #[derive(Debug, Clone)]
@@ -76,7 +76,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
             Some(_) => Location::file(Path::new("--base-url")),
             None => Location::file(&content_dir.join(load::SETTINGS_FILE)),
         };
-        Error::content(location, message, "write the full address, e.g. https://example.org/oproep/")
+        Error::content(
+            location,
+            message,
+            "write the full address, e.g. https://example.org/oproep/",
+        )
     })?;
     let theme = theme::load_theme(&options.root, &settings.theme, &settings.language)?;
     let files = render::render_site(&loaded, &content_dir, &theme, &base)?;

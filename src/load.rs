@@ -52,7 +52,9 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
     for relative in files {
         let is_markdown = relative.extension().is_some_and(|e| e == "md");
         let is_data = relative.parent() == Some(Path::new(""))
-            && relative.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            && relative
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml");
         if is_markdown {
             markdown.push(relative);
         } else if !is_data {
@@ -112,7 +114,12 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
     }
     versions.sort_by_key(|v| v.meta.date);
     actors.sort_by(|a, b| (a.meta.order, &a.meta.title).cmp(&(b.meta.order, &b.meta.title)));
-    examples.sort_by(|a, b| a.meta.title.to_lowercase().cmp(&b.meta.title.to_lowercase()));
+    examples.sort_by(|a, b| {
+        a.meta
+            .title
+            .to_lowercase()
+            .cmp(&b.meta.title.to_lowercase())
+    });
     pages.sort_by(|a, b| a.source.path.cmp(&b.source.path));
 
     let site = Site {
@@ -125,6 +132,7 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
         examples,
         people,
         pages,
+        signatories: crate::signing::store::load(content_dir)?.signatories,
     };
     check_references(&site)?;
     Ok(Loaded { site, assets })
@@ -169,7 +177,11 @@ enum Parsed {
     Page(Page),
 }
 
-fn parse_markdown_file(content_dir: &Path, relative: &Path, paths: &SectionPaths) -> Result<Parsed> {
+fn parse_markdown_file(
+    content_dir: &Path,
+    relative: &Path,
+    paths: &SectionPaths,
+) -> Result<Parsed> {
     let file = content_dir.join(relative);
     let text = read_text(&file)?;
     let (front_matter, body) = split_front_matter(&text, &file)?;
@@ -182,7 +194,11 @@ fn parse_markdown_file(content_dir: &Path, relative: &Path, paths: &SectionPaths
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let folder = if parts.len() == 2 { parts[0].as_str() } else { "" };
+    let folder = if parts.len() == 2 {
+        parts[0].as_str()
+    } else {
+        ""
+    };
     let make_source = |path: String| Source {
         file: file.clone(),
         path,
@@ -234,10 +250,8 @@ fn parse_markdown_file(content_dir: &Path, relative: &Path, paths: &SectionPaths
         }
     } else {
         // Any other page keeps its folders in its URL: `over.md` -> `over/`.
-        let mut segments: Vec<String> = parts[..parts.len() - 1]
-            .iter()
-            .map(|s| slug::slugify(s))
-            .collect();
+        let mut segments: Vec<String> =
+            parts[..parts.len() - 1].iter().map(slug::slugify).collect();
         if !(is_index || stem == "index") {
             segments.push(slug::slugify(&stem));
         }

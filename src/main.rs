@@ -41,6 +41,64 @@ enum Command {
         /// The folder for the new site (created if needed)
         dir: PathBuf,
     },
+    /// Record signatures: import signing mails, add or remove a signatory
+    #[command(subcommand)]
+    Sign(SignCommand),
+}
+
+#[derive(Subcommand)]
+enum SignCommand {
+    /// Read exported signing mails (.eml files, mbox files, Apple Mail .mbox folders,
+    /// maildirs) and add, update or withdraw signatories
+    Import {
+        /// Exported mail files or folders
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The site's folder (holding content/)
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        root: PathBuf,
+        /// Print the report but write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Record one signatory by hand, e.g. a signature on paper
+    Add {
+        /// Full name
+        name: String,
+        #[arg(long)]
+        function: Option<String>,
+        #[arg(long)]
+        organisation: Option<String>,
+        #[arg(long)]
+        place: Option<String>,
+        /// The day they signed, YYYY-MM-DD [default: today]
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        category: Option<String>,
+        /// They agreed to have their name shown on the site
+        #[arg(long)]
+        publish: bool,
+        /// Show them first (initiators, round table, organisations)
+        #[arg(long)]
+        highlight: bool,
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        root: PathBuf,
+    },
+    /// Remove one signatory, by name or by the address they signed with
+    Remove {
+        /// Full name as recorded
+        #[arg(required_unless_present = "email", conflicts_with = "email")]
+        name: Option<String>,
+        /// Narrows a name that several signatories share
+        #[arg(long)]
+        place: Option<String>,
+        /// The e-mail address they signed with
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        root: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -88,6 +146,70 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 dir.display(),
                 dir.display()
             );
+        }
+        Command::Sign(command) => sign(command)?,
+    }
+    Ok(())
+}
+
+fn sign(command: SignCommand) -> anyhow::Result<()> {
+    match command {
+        SignCommand::Import {
+            paths,
+            root,
+            dry_run,
+        } => {
+            let report = oproep::signing::import(&root, &paths, dry_run)?;
+            for line in &report.lines {
+                println!("{line}");
+            }
+            let note = if dry_run {
+                " (dry run: nothing written)"
+            } else {
+                ""
+            };
+            println!("{}{note}", report.summary());
+        }
+        SignCommand::Add {
+            name,
+            function,
+            organisation,
+            place,
+            date,
+            category,
+            publish,
+            highlight,
+            root,
+        } => {
+            let signatory = oproep::model::Signatory {
+                name: name.trim().to_string(),
+                function,
+                organisation,
+                place,
+                date: date.unwrap_or_else(|| chrono::Local::now().date_naive()),
+                category,
+                publish,
+                highlight,
+                sender: None,
+            };
+            anyhow::ensure!(!signatory.name.is_empty(), "the name is empty");
+            let summary = format!("added {}", signatory.name);
+            oproep::signing::add(&root, signatory)?;
+            println!("{summary}");
+        }
+        SignCommand::Remove {
+            name,
+            place,
+            email,
+            root,
+        } => {
+            let which = match (name, email) {
+                (_, Some(address)) => oproep::signing::Removal::Address(address),
+                (Some(name), None) => oproep::signing::Removal::Name { name, place },
+                (None, None) => unreachable!("clap requires a name or --email"),
+            };
+            let removed = oproep::signing::remove(&root, which)?;
+            println!("removed {}", removed.name);
         }
     }
     Ok(())

@@ -50,6 +50,10 @@ pub struct SigningSettings {
     pub subject: String,
     /// The template of the mail body the signatory fills in.
     pub body: String,
+    /// Keep the address out of the HTML, so that address harvesters do not find it; a small
+    /// script puts the link together in the reader's browser.
+    #[serde(default)]
+    pub hide_address: bool,
 }
 
 /// Folder names in `content/`, which are also the URL paths of the sections.
@@ -59,6 +63,9 @@ pub struct SectionPaths {
     pub appeal: String,
     pub actors: String,
     pub examples: String,
+    /// The page that explains signing.
+    pub sign: String,
+    pub signatories: String,
 }
 
 impl Default for SectionPaths {
@@ -67,6 +74,8 @@ impl Default for SectionPaths {
             appeal: "oproep".into(),
             actors: "actoren".into(),
             examples: "voorbeelden".into(),
+            sign: "onderteken".into(),
+            signatories: "ondertekenaars".into(),
         }
     }
 }
@@ -255,6 +264,32 @@ pub struct People {
     pub round_table: Vec<Person>,
 }
 
+/// Someone who signed the appeal. Never holds an e-mail address: `sender` is a keyed hash of
+/// it, which recognises a second mail from the same address without storing the address.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signatory {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// The day they signed.
+    pub date: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Whether the name may be shown on the site. Without consent a signatory is only counted.
+    #[serde(default)]
+    pub publish: bool,
+    /// Initiators, round-table participants, organisations: shown first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub highlight: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+}
+
 /// Everything in `content/`, checked and cross-referenced.
 #[derive(Debug, Clone)]
 pub struct Site {
@@ -270,4 +305,5 @@ pub struct Site {
     pub people: People,
     /// Every other markdown page, such as the about page.
     pub pages: Vec<Page>,
+    pub signatories: Vec<Signatory>,
 }

@@ -31,11 +31,6 @@ pub fn parse<T: DeserializeOwned>(text: &str, path: &Path, first_line: usize) ->
     })
 }
 
-/// Serializes data files such as the signatory list.
-pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, serde_yaml::Error> {
-    serde_yaml::to_string(value)
-}
-
 /// serde_yaml appends " at line L column C", which our own location already says.
 fn strip_location(message: &str) -> String {
     match message.find(" at line ") {
@@ -49,11 +44,17 @@ fn hint_for(message: &str) -> String {
         let field = rest.split('`').next().unwrap_or_default();
         format!("add `{field}: ...` to this file (see the campaigners' guide in README.md)")
     } else if message.starts_with("unknown field") {
-        "check the spelling of the field name; the allowed names are listed after `expected`"
-            .into()
-    } else if message.contains("premature end of date") || message.contains("input contains invalid characters") {
+        "check the spelling of the field name; the allowed names are listed after `expected`".into()
+    } else if message.contains("premature end of date")
+        || message.contains("input contains invalid characters")
+    {
         "write dates as YYYY-MM-DD, e.g. 2020-12-21".into()
     } else {
         "check the indentation, and put values that contain `:` or `#` in quotes".into()
     }
+}
+
+/// Serializes a data file such as the signatory list.
+pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, serde_yaml::Error> {
+    serde_yaml::to_string(value)
 }

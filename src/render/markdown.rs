@@ -51,7 +51,10 @@ pub fn render(markdown: &str, base_path: &str) -> Rendered {
                     Some(id) => id.to_string(),
                     None => slug::slugify(&text),
                 };
-                let id = unique_id(if base.is_empty() { "kop".into() } else { base }, &mut used_ids);
+                let id = unique_id(
+                    if base.is_empty() { "kop".into() } else { base },
+                    &mut used_ids,
+                );
                 headings.push(Heading {
                     level: level as u8,
                     id: id.clone(),
@@ -175,7 +178,10 @@ mod tests {
 
     #[test]
     fn raw_html_is_shown_as_text() {
-        let r = render("Hallo <script>alert(1)</script>\n\n<div onclick=x>blok</div>\n", "/");
+        let r = render(
+            "Hallo <script>alert(1)</script>\n\n<div onclick=x>blok</div>\n",
+            "/",
+        );
         assert!(!r.html.contains("<script>"), "{}", r.html);
         assert!(!r.html.contains("<div"), "{}", r.html);
         assert!(r.html.contains("&lt;script&gt;"), "{}", r.html);
@@ -183,7 +189,10 @@ mod tests {
 
     #[test]
     fn dangerous_link_targets_are_dropped() {
-        let r = render("[a](javascript:alert(1)) [b](JavaScript:x) [c](https://e.org/) [d](#x)", "/");
+        let r = render(
+            "[a](javascript:alert(1)) [b](JavaScript:x) [c](https://e.org/) [d](#x)",
+            "/",
+        );
         assert!(!r.html.to_lowercase().contains("javascript:"), "{}", r.html);
         assert!(r.html.contains(r#"href="https://e.org/""#));
         assert!(r.html.contains(r##"href="#x""##));
@@ -198,6 +207,9 @@ mod tests {
 
     #[test]
     fn inline_render_drops_the_paragraph() {
-        assert_eq!(render_inline("Een *korte* zin", "/"), "Een <em>korte</em> zin");
+        assert_eq!(
+            render_inline("Een *korte* zin", "/"),
+            "Een <em>korte</em> zin"
+        );
     }
 }

@@ -243,78 +243,83 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
         url: sv.examples_url.clone(),
     };
     let mut context = tera::Context::new();
-    let (template, title, description, body, breadcrumbs): (&str, &str, Option<&str>, Option<&Body>, Vec<Link>) =
-        match job.kind {
-            Kind::Home => (
-                "home.html",
-                &site.home.meta.title,
-                site.home.meta.description.as_deref(),
-                Some(&views.home_body),
-                vec![],
-            ),
-            Kind::AppealVersion(i) => {
-                let version = &site.appeal.versions[i];
-                context.insert("version", &views.versions[i]);
-                context.insert("versions", &views.versions);
-                (
-                    "appeal.html",
-                    &version.meta.title,
-                    version.meta.description.as_deref(),
-                    Some(&views.version_bodies[i]),
-                    vec![home],
-                )
-            }
-            Kind::Actors => (
-                "actors.html",
-                &site.actors_section.meta.title,
-                site.actors_section.meta.description.as_deref(),
-                Some(&views.actors_intro),
+    let (template, title, description, body, breadcrumbs): (
+        &str,
+        &str,
+        Option<&str>,
+        Option<&Body>,
+        Vec<Link>,
+    ) = match job.kind {
+        Kind::Home => (
+            "home.html",
+            &site.home.meta.title,
+            site.home.meta.description.as_deref(),
+            Some(&views.home_body),
+            vec![],
+        ),
+        Kind::AppealVersion(i) => {
+            let version = &site.appeal.versions[i];
+            context.insert("version", &views.versions[i]);
+            context.insert("versions", &views.versions);
+            (
+                "appeal.html",
+                &version.meta.title,
+                version.meta.description.as_deref(),
+                Some(&views.version_bodies[i]),
                 vec![home],
-            ),
-            Kind::Actor(i) => {
-                let actor = &site.actors[i];
-                context.insert("actor", &sv.actors[i]);
-                (
-                    "actor.html",
-                    &actor.meta.title,
-                    actor.meta.description.as_deref(),
-                    Some(&views.actor_bodies[i]),
-                    vec![home, actors_link],
-                )
-            }
-            Kind::Examples => {
-                context.insert("examples", &views.examples);
-                (
-                    "examples.html",
-                    &site.examples_section.meta.title,
-                    site.examples_section.meta.description.as_deref(),
-                    Some(&views.examples_intro),
-                    vec![home],
-                )
-            }
-            Kind::Example(i) => {
-                let example = &site.examples[i];
-                context.insert("example", &views.examples[i]);
-                (
-                    "example.html",
-                    &example.meta.title,
-                    example.meta.description.as_deref(),
-                    Some(&views.example_bodies[i]),
-                    vec![home, examples_link],
-                )
-            }
-            Kind::Page(i) => {
-                let page = &site.pages[i];
-                (
-                    page.meta.template.as_deref().unwrap_or("page.html"),
-                    &page.meta.title,
-                    page.meta.description.as_deref(),
-                    Some(&views.page_bodies[i]),
-                    vec![home],
-                )
-            }
-            Kind::NotFound => ("404.html", "", None, None, vec![home]),
-        };
+            )
+        }
+        Kind::Actors => (
+            "actors.html",
+            &site.actors_section.meta.title,
+            site.actors_section.meta.description.as_deref(),
+            Some(&views.actors_intro),
+            vec![home],
+        ),
+        Kind::Actor(i) => {
+            let actor = &site.actors[i];
+            context.insert("actor", &sv.actors[i]);
+            (
+                "actor.html",
+                &actor.meta.title,
+                actor.meta.description.as_deref(),
+                Some(&views.actor_bodies[i]),
+                vec![home, actors_link],
+            )
+        }
+        Kind::Examples => {
+            context.insert("examples", &views.examples);
+            (
+                "examples.html",
+                &site.examples_section.meta.title,
+                site.examples_section.meta.description.as_deref(),
+                Some(&views.examples_intro),
+                vec![home],
+            )
+        }
+        Kind::Example(i) => {
+            let example = &site.examples[i];
+            context.insert("example", &views.examples[i]);
+            (
+                "example.html",
+                &example.meta.title,
+                example.meta.description.as_deref(),
+                Some(&views.example_bodies[i]),
+                vec![home, examples_link],
+            )
+        }
+        Kind::Page(i) => {
+            let page = &site.pages[i];
+            (
+                page.meta.template.as_deref().unwrap_or("page.html"),
+                &page.meta.title,
+                page.meta.description.as_deref(),
+                Some(&views.page_bodies[i]),
+                vec![home],
+            )
+        }
+        Kind::NotFound => ("404.html", "", None, None, vec![home]),
+    };
     if !templates.has(template) {
         return Err(Error::content(
             crate::error::Location::file(job.source),

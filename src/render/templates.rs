@@ -42,12 +42,19 @@ impl Templates {
             .strings
             .get("months")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|m| m.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| m.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default();
-        tera.register_filter("long_date", move |value: &Value, _: &HashMap<String, Value>| {
-            let text = tera::try_get_value!("long_date", "value", String, value);
-            Ok(Value::String(long_date(&text, &months)))
-        });
+        tera.register_filter(
+            "long_date",
+            move |value: &Value, _: &HashMap<String, Value>| {
+                let text = tera::try_get_value!("long_date", "value", String, value);
+                Ok(Value::String(long_date(&text, &months)))
+            },
+        );
         Ok(Templates { tera, origins })
     }
 
@@ -56,14 +63,16 @@ impl Templates {
     }
 
     pub fn render(&self, name: &str, context: &Context) -> Result<String> {
-        self.tera.render(name, context).map_err(|err| Error::Template {
-            name: name.to_string(),
-            message: error_chain(&err),
-            hint: match self.origins.get(name) {
-                Some(origin) => format!("fix the template in {origin}"),
-                None => format!("add {name} to the theme's templates/ folder"),
-            },
-        })
+        self.tera
+            .render(name, context)
+            .map_err(|err| Error::Template {
+                name: name.to_string(),
+                message: error_chain(&err),
+                hint: match self.origins.get(name) {
+                    Some(origin) => format!("fix the template in {origin}"),
+                    None => format!("add {name} to the theme's templates/ folder"),
+                },
+            })
     }
 }
 

@@ -1,0 +1,194 @@
+//! The signatory data: `content/signatories.yaml`, written atomically under a lock, and the
+//! private key that recognises a sender without storing their address.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Location, Result};
+use crate::model::Signatory;
+use crate::yaml;
+
+pub const SIGNATORIES_FILE: &str = "signatories.yaml";
+/// Private, git-ignored folder beside `content/` (never published).
+pub const PRIVATE_DIR: &str = ".oproep";
+const KEY_FILE: &str = "signing.key";
+const LOCK_FILE: &str = "signatories.lock";
+
+/// A withdrawal, kept so that importing the same export again does not sign them up again.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withdrawal {
+    pub sender: String,
+    pub date: chrono::NaiveDate,
+}
+
+/// The whole data file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatoryData {
+    #[serde(default)]
+    pub signatories: Vec<Signatory>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<Withdrawal>,
+}
+
+const HEADER: &str = "# Signatories of the appeal. Written by `oproep sign`; comments here are not kept.\n\
+# No e-mail addresses: `sender` is a keyed hash of the address (key in .oproep/signing.key).\n";
+
+/// Reads the data file; a site without one has no signatories yet.
+pub fn load(content_dir: &Path) -> Result<SignatoryData> {
+    let file = content_dir.join(SIGNATORIES_FILE);
+    if !file.exists() {
+        return Ok(SignatoryData::default());
+    }
+    let data: SignatoryData = yaml::parse(&crate::load::read_text(&file)?, &file, 1)?;
+    for (i, s) in data.signatories.iter().enumerate() {
+        if s.name.trim().is_empty() {
+            return Err(Error::content(
+                Location::file(&file),
+                format!("signatory {} has an empty name", i + 1),
+                "fill in the name, or remove the signatory with `oproep sign remove`",
+            ));
+        }
+    }
+    Ok(data)
+}
+
+/// Writes the data file atomically: a temporary file beside it, flushed to disk, renamed over
+/// it. A crash at any moment leaves either the old or the new file, never half of one.
+pub fn save(content_dir: &Path, data: &SignatoryData) -> Result<()> {
+    let file = content_dir.join(SIGNATORIES_FILE);
+    let text = yaml::to_string(data).map_err(|e| Error::Output {
+        path: file.clone(),
+        message: format!("cannot write the signatory data: {e}"),
+    })?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".signatories-")
+        .suffix(".tmp")
+        .tempfile_in(content_dir)
+        .map_err(|e| Error::io("cannot create a temporary file in", content_dir, e))?;
+    temp.write_all(HEADER.as_bytes())
+        .and_then(|_| temp.write_all(text.as_bytes()))
+        .and_then(|_| temp.as_file().sync_all())
+        .map_err(|e| Error::io("cannot write", temp.path().to_path_buf(), e))?;
+    temp.persist(&file)
+        .map_err(|e| Error::io("cannot replace", &file, e.error))?;
+    // The rename itself is durable only once the folder is synced.
+    if let Ok(dir) = File::open(content_dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// Held while a command changes the signatory data; a second one stops with a clear message.
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    pub fn acquire(root: &Path) -> Result<Lock> {
+        let dir = private_dir(root)?;
+        let path = dir.join(LOCK_FILE);
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io("cannot open", &path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Lock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => Err(Error::Output {
+                path,
+                message: "another `oproep sign` command is changing the signatory data\n  \
+                          hint: wait until it has finished, then run this command again"
+                    .into(),
+            }),
+            Err(fs::TryLockError::Error(e)) => Err(Error::io("cannot lock", path, e)),
+        }
+    }
+}
+
+fn private_dir(root: &Path) -> Result<PathBuf> {
+    let dir = root.join(PRIVATE_DIR);
+    fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+    Ok(dir)
+}
+
+/// The secret that turns an address into the `sender` hash. Lose it and a second mail from
+/// the same person can no longer be recognised, so it is created once and then required.
+pub struct SenderKey([u8; 32]);
+
+impl SenderKey {
+    /// Loads the key. Without a key file a new key is made, but only while no signatory
+    /// depends on one; `save` says whether it is written (a dry run writes nothing).
+    pub fn for_data(root: &Path, data: &SignatoryData, save: bool) -> Result<SenderKey> {
+        let path = root.join(PRIVATE_DIR).join(KEY_FILE);
+        if let Ok(text) = fs::read_to_string(&path) {
+            return Self::parse(text.trim()).ok_or_else(|| {
+                Error::content(
+                    Location::file(&path),
+                    "the signing key is damaged",
+                    "restore .oproep/signing.key from your backup",
+                )
+            });
+        }
+        let in_use =
+            data.signatories.iter().any(|s| s.sender.is_some()) || !data.withdrawn.is_empty();
+        if in_use {
+            return Err(Error::content(
+                Location::file(&path),
+                "the signing key is missing, but the signatory data was made with one",
+                "restore .oproep/signing.key from your backup; without it repeated mails \
+                 and withdrawals can not be matched to signatories",
+            ));
+        }
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| Error::Output {
+            path: path.clone(),
+            message: format!("cannot make a random key: {e}"),
+        })?;
+        if save {
+            private_dir(root)?;
+            let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+            write_private(&path, &hex)?;
+        }
+        Ok(SenderKey(key))
+    }
+
+    fn parse(hex: &str) -> Option<SenderKey> {
+        if hex.len() != 64 {
+            return None;
+        }
+        let mut key = [0u8; 32];
+        for (i, byte) in key.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
+        }
+        Some(SenderKey(key))
+    }
+
+    /// The keyed hash of an address, the same for any letter case.
+    pub fn sender_id(&self, address: &str) -> String {
+        let normalised = address.trim().to_lowercase();
+        let hash = blake3::keyed_hash(&self.0, normalised.as_bytes());
+        hash.to_hex()[..32].to_string()
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    let mut options = File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| Error::io("cannot create", path, e))?;
+    file.write_all(text.as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(|e| Error::io("cannot write", path, e))
+}

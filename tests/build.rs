@@ -1,0 +1,356 @@
+//! Building fixture sites and reading the HTML that comes out.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn builds_every_page_with_navigation_and_breadcrumbs() {
+    let site = Site::new();
+    site.build_ok(&[]);
+    let pages = [
+        "public/index.html",
+        "public/oproep/index.html",
+        "public/oproep/2020-06-19/index.html",
+        "public/actoren/index.html",
+        "public/actoren/rijk/index.html",
+        "public/actoren/gemeenten/index.html",
+        "public/voorbeelden/index.html",
+        "public/voorbeelden/zwemles/index.html",
+        "public/voorbeelden/wijkacademie/index.html",
+        "public/over/index.html",
+    ];
+    for page in pages {
+        let html = site.html(page);
+        let nav = hrefs(&html, "nav.site-nav a");
+        for target in ["/", "/oproep/", "/actoren/", "/voorbeelden/", "/over/"] {
+            assert!(
+                nav.contains(&target.to_string()),
+                "{page}: nav lacks {target}: {nav:?}"
+            );
+        }
+        assert_eq!(select(&html, "html[lang=nl]").len(), 1, "{page}: lang");
+        assert_eq!(select(&html, "h1").len(), 1, "{page}: one h1");
+        if page != "public/index.html" {
+            let crumbs = hrefs(&html, "nav.breadcrumbs a");
+            assert_eq!(
+                crumbs.first().map(String::as_str),
+                Some("/"),
+                "{page}: {crumbs:?}"
+            );
+            let current = select(&html, "nav.breadcrumbs a[aria-current=page]");
+            assert_eq!(current.len(), 1, "{page}: breadcrumb for the page itself");
+        }
+    }
+    let example = site.html("public/voorbeelden/zwemles/index.html");
+    assert_eq!(
+        hrefs(&example, "nav.breadcrumbs a"),
+        ["/", "/voorbeelden/", "/voorbeelden/zwemles/"]
+    );
+    // The about page shows the people from people.yaml.
+    let about = site.html("public/over/index.html");
+    let body = text(&select(&about, "main")[0]);
+    assert!(
+        body.contains("Saskia Moerbeek") && body.contains("Menno Evers"),
+        "{body}"
+    );
+}
+
+#[test]
+fn actors_and_examples_link_to_each_other() {
+    let site = Site::new();
+    site.build_ok(&[]);
+    let example = site.html("public/voorbeelden/wijkacademie/index.html");
+    let links = hrefs(&example, "main a");
+    assert!(links.contains(&"/actoren/rijk/".to_string()), "{links:?}");
+    assert!(
+        links.contains(&"/actoren/gemeenten/".to_string()),
+        "{links:?}"
+    );
+    assert!(
+        links.contains(&"/oproep/#oproep-waardering".to_string()),
+        "{links:?}"
+    );
+
+    let gemeenten = hrefs(&site.html("public/actoren/gemeenten/index.html"), "main a");
+    assert!(
+        gemeenten.contains(&"/voorbeelden/zwemles/".to_string()),
+        "{gemeenten:?}"
+    );
+    assert!(gemeenten.contains(&"/voorbeelden/wijkacademie/".to_string()));
+    let rijk = hrefs(&site.html("public/actoren/rijk/index.html"), "main a");
+    assert!(
+        rijk.contains(&"/voorbeelden/wijkacademie/".to_string()),
+        "{rijk:?}"
+    );
+    assert!(
+        !rijk.contains(&"/voorbeelden/zwemles/".to_string()),
+        "zwemles does not name rijk"
+    );
+
+    // The call a link points at exists on the appeal page.
+    let appeal = site.html("public/oproep/index.html");
+    assert_eq!(select(&appeal, "#oproep-waardering").len(), 1);
+    let gemeenten = site.html("public/actoren/gemeenten/index.html");
+    assert_eq!(select(&gemeenten, "ol.recommendations li").len(), 2);
+}
+
+#[test]
+fn footnotes_link_to_their_sources() {
+    let site = Site::new();
+    site.build_ok(&[]);
+    let appeal = site.html("public/oproep/index.html");
+    let reference = hrefs(&appeal, "sup.footnote-reference a");
+    assert_eq!(reference, ["#movisie"]);
+    let definition = select(&appeal, "#movisie");
+    assert_eq!(definition.len(), 1);
+    assert_eq!(
+        hrefs(&appeal, "#movisie a"),
+        ["https://www.movisie.nl/publicatie/x"]
+    );
+    // Headings get anchors for the table of contents.
+    assert_eq!(select(&appeal, "h2#eerste-deel").len(), 1);
+}
+
+#[test]
+fn the_signing_link_on_every_page_is_the_mailto_from_the_settings() {
+    let site = Site::new();
+    site.build_ok(&[]);
+    let settings: serde_yaml::Value = serde_yaml::from_str(SITE_YAML).unwrap();
+    let signing = &settings["signing"];
+    let expected_body = signing["body"].as_str().unwrap().replace('\n', "\r\n");
+    let files = html_files(&site.path("public"));
+    assert!(files.len() >= 10, "{files:?}");
+    for file in files {
+        let html = site.html(&format!("public/{}", file.display()));
+        let links = hrefs(&html, "a[href^='mailto:']");
+        assert!(!links.is_empty(), "{}: no signing link", file.display());
+        for link in links {
+            let (address, subject, body) = parse_mailto(&link);
+            assert_eq!(address, signing["address"].as_str().unwrap());
+            assert_eq!(subject, signing["subject"].as_str().unwrap());
+            assert_eq!(body, expected_body);
+        }
+    }
+}
+
+#[test]
+fn front_matter_values_are_escaped() {
+    let site = Site::new();
+    site.write(
+        "content/voorbeelden/zwemles.md",
+        "---\ntitle: \"<script>alert('x')</script> & co\"\ndescription: \"\\\"><img src=x onerror=alert(1)>\"\nplace: \"<b>Hilversum</b>\"\nactors: [gemeenten]\nthemes: [\"<i>sport</i>\"]\n---\nTekst <script>alert(2)</script>\n",
+    );
+    site.build_ok(&[]);
+    for page in [
+        "public/voorbeelden/zwemles/index.html",
+        "public/voorbeelden/index.html",
+        "public/actoren/gemeenten/index.html",
+    ] {
+        let html = site.html(page);
+        assert!(
+            select(&html, "script").is_empty(),
+            "{page}: a script element"
+        );
+        assert!(select(&html, "img").is_empty(), "{page}: an img element");
+        assert!(
+            select(&html, "main b, main i").is_empty(),
+            "{page}: markup from front matter"
+        );
+        let main = text(&select(&html, "main")[0]);
+        assert!(
+            main.contains("<script>alert('x')</script> & co"),
+            "{page}: title not shown as text: {main}"
+        );
+    }
+    let example = site.html("public/voorbeelden/zwemles/index.html");
+    let description = select(&example, "meta[name=description]")[0]
+        .value()
+        .attr("content")
+        .unwrap()
+        .to_string();
+    assert_eq!(description, "\"><img src=x onerror=alert(1)>");
+    assert!(text(&select(&example, "main")[0]).contains("<script>alert(2)</script>"));
+}
+
+#[test]
+fn drafts_are_left_out_unless_asked_for() {
+    let site = Site::new();
+    site.write(
+        "content/voorbeelden/concept.md",
+        "---\ntitle: Nog niet af\nplace: Utrecht\nactors: [rijk]\ndraft: true\n---\nConcept.\n",
+    );
+    site.build_ok(&[]);
+    assert!(!site.path("public/voorbeelden/concept").exists());
+    let overview = hrefs(&site.html("public/voorbeelden/index.html"), "main a");
+    assert!(!overview.contains(&"/voorbeelden/concept/".to_string()));
+    let rijk = hrefs(&site.html("public/actoren/rijk/index.html"), "main a");
+    assert!(!rijk.contains(&"/voorbeelden/concept/".to_string()));
+
+    site.build_ok(&["--drafts"]);
+    assert!(site.path("public/voorbeelden/concept/index.html").exists());
+    let overview = hrefs(&site.html("public/voorbeelden/index.html"), "main a");
+    assert!(overview.contains(&"/voorbeelden/concept/".to_string()));
+}
+
+#[test]
+fn a_site_can_override_one_template() {
+    let site = Site::new();
+    site.write(
+        "themes/default/templates/example.html",
+        "{% extends \"base.html\" %}{% block main %}<h1 class=\"eigen\">{{ page.title }} in {{ example.place }}</h1>{% endblock main %}",
+    );
+    site.build_ok(&[]);
+    let example = site.html("public/voorbeelden/zwemles/index.html");
+    let heading = select(&example, "h1.eigen");
+    assert_eq!(heading.len(), 1);
+    assert_eq!(text(&heading[0]), "Zwemles in Hilversum");
+    // The other templates still come from the built-in theme.
+    let actor = site.html("public/actoren/rijk/index.html");
+    assert!(select(&actor, "h1.eigen").is_empty());
+    assert_eq!(select(&actor, "ol.recommendations li").len(), 1);
+    assert!(site.path("public/static/style.css").exists());
+}
+
+#[test]
+fn init_creates_a_site_that_builds_without_a_themes_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let new_site = dir.path().join("nieuwe campagne");
+    let out = oproep().arg("init").arg(&new_site).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!new_site.join("themes").exists());
+    let out = oproep()
+        .arg("build")
+        .arg("--root")
+        .arg(&new_site)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let index = std::fs::read_to_string(new_site.join("public/index.html")).unwrap();
+    let html = scraper::Html::parse_document(&index);
+    assert!(!hrefs(&html, "a[href^='mailto:']").is_empty());
+    assert!(new_site.join("public/static/style.css").exists());
+    assert!(new_site.join("public/over/index.html").exists());
+
+    // A second init does not overwrite the site.
+    let out = oproep().arg("init").arg(&new_site).output().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+}
+
+#[test]
+fn output_and_base_url_options() {
+    let site = Site::new();
+    let out_dir = site.path("elders");
+    site.build_ok(&[
+        "--output",
+        out_dir.to_str().unwrap(),
+        "--base-url",
+        "https://campagne.example/oproep/",
+    ]);
+    assert!(!site.path("public").exists());
+    let html = site.html("elders/actoren/rijk/index.html");
+    let canonical = select(&html, "link[rel=canonical]")[0]
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_string();
+    assert_eq!(canonical, "https://campagne.example/oproep/actoren/rijk/");
+    assert!(hrefs(&html, "nav.site-nav a").contains(&"/oproep/voorbeelden/".to_string()));
+}
+
+#[test]
+fn refuses_to_replace_a_folder_that_is_not_a_built_site() {
+    let site = Site::new();
+    site.write("mijn-bestanden/brief.txt", "belangrijk");
+    let out = site.build(&["--output", site.path("mijn-bestanden").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("will not replace"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(site.path("mijn-bestanden/brief.txt")).unwrap(),
+        "belangrijk"
+    );
+}
+
+#[test]
+fn help_and_version() {
+    let out = oproep().arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
+    for command in [
+        vec!["--help"],
+        vec!["build", "--help"],
+        vec!["init", "--help"],
+    ] {
+        let out = oproep().args(&command).output().unwrap();
+        assert!(out.status.success(), "{command:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{command:?}"
+        );
+    }
+    let build_help =
+        String::from_utf8_lossy(&oproep().args(["build", "--help"]).output().unwrap().stdout)
+            .into_owned();
+    for flag in ["--root", "--output", "--base-url", "--drafts"] {
+        assert!(build_help.contains(flag), "{flag}");
+    }
+}
+
+#[test]
+fn the_repository_site_builds_with_all_its_pages() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let output = out_dir.path().join("public");
+    let out = oproep()
+        .args(["build", "--root", env!("CARGO_MANIFEST_DIR"), "--output"])
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let count = |dir: &str| {
+        std::fs::read_dir(output.join(dir))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().join("index.html").is_file())
+            .count()
+    };
+    for page in [
+        "index.html",
+        "oproep/index.html",
+        "oproep/2020-06-19/index.html",
+        "over/index.html",
+        "actoren/index.html",
+        "voorbeelden/index.html",
+    ] {
+        assert!(output.join(page).is_file(), "{page}");
+    }
+    assert_eq!(count("actoren"), 5);
+    assert!(count("voorbeelden") >= 8);
+    let read =
+        |p: &str| scraper::Html::parse_document(&std::fs::read_to_string(output.join(p)).unwrap());
+    // The final appeal has five calls, its two sources as footnotes, and its date.
+    let appeal = read("oproep/index.html");
+    assert_eq!(select(&appeal, "ol.calls > li").len(), 5);
+    assert_eq!(select(&appeal, ".footnote-definition").len(), 2);
+    assert_eq!(select(&appeal, "time[datetime='2020-12-21']").len(), 1);
+    for file in html_files(&output) {
+        let html = read(file.to_str().unwrap());
+        assert!(
+            !hrefs(&html, "a[href^='mailto:']").is_empty(),
+            "{}: no signing link",
+            file.display()
+        );
+    }
+    // The about page names the two authors and five round-table participants.
+    let about = read("over/index.html");
+    assert_eq!(
+        select(
+            &about,
+            "#ronde-tafel ~ ol li, section[aria-labelledby=ronde-tafel] li"
+        )
+        .len(),
+        5
+    );
+}

@@ -4,6 +4,7 @@
 //! holds references to them, not a copy of the whole site.
 
 pub mod markdown;
+mod signatories;
 mod templates;
 mod views;
 
@@ -77,7 +78,7 @@ pub fn render_site(
     let site = &loaded.site;
     let templates = Templates::new(theme)?;
     let views = SiteViews::new(site, theme, base);
-    let jobs = page_jobs(site);
+    let jobs = page_jobs(site, views.signatories.page_count());
     check_unique_paths(&jobs)?;
 
     let mut files: Vec<OutputFile> = jobs
@@ -91,6 +92,14 @@ pub fn render_site(
         })
         .collect::<Result<_>>()?;
 
+    // The data the signatory filters load, in chunks, so the page itself stays small.
+    let data_dir = Path::new(&site.settings.paths.signatories).join("data");
+    for (i, chunk) in views.signatories.chunks().into_iter().enumerate() {
+        files.push(OutputFile {
+            path: data_dir.join(format!("{i}.json")),
+            contents: Contents::Bytes(chunk.into_bytes()),
+        });
+    }
     for (relative, file) in &theme.static_files {
         let contents = match file {
             ThemeFile::Embedded(bytes) => Contents::Embedded(bytes),
@@ -108,6 +117,15 @@ pub fn render_site(
         });
     }
     Ok(files)
+}
+
+/// Page 1 is the list's own URL; the others are `pagina/N/` below it.
+fn signatories_page_path(base: &str, number: usize) -> String {
+    if number == 1 {
+        format!("{base}/")
+    } else {
+        format!("{base}/pagina/{number}/")
+    }
 }
 
 /// `actoren/gemeenten/` -> `actoren/gemeenten/index.html`; the 404 page is `404.html`.
@@ -129,6 +147,9 @@ enum Kind {
     Examples,
     Example(usize),
     Page(usize),
+    Sign,
+    /// A page of the signatories list, from 1.
+    Signatories(usize),
     NotFound,
 }
 
@@ -140,7 +161,7 @@ struct Job<'a> {
     source: &'a Path,
 }
 
-fn page_jobs(site: &Site) -> Vec<Job<'_>> {
+fn page_jobs(site: &Site, pages_of_signatories: usize) -> Vec<Job<'_>> {
     let mut jobs = vec![
         Job {
             kind: Kind::Home,
@@ -189,6 +210,19 @@ fn page_jobs(site: &Site) -> Vec<Job<'_>> {
             kind: Kind::Example(i),
             path: example.source.path.clone(),
             source: &example.source.file,
+        });
+    }
+    let paths = &site.settings.paths;
+    jobs.push(Job {
+        kind: Kind::Sign,
+        path: format!("{}/", paths.sign),
+        source: &site.home.source.file,
+    });
+    for number in 1..=pages_of_signatories {
+        jobs.push(Job {
+            kind: Kind::Signatories(number),
+            path: signatories_page_path(&paths.signatories, number),
+            source: &site.home.source.file,
         });
     }
     for (i, page) in site.pages.iter().enumerate() {
@@ -318,7 +352,56 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
                 vec![home],
             )
         }
-        Kind::NotFound => ("404.html", "", None, None, vec![home]),
+        Kind::Sign => (
+            "sign.html",
+            string(views, "sign_title"),
+            None,
+            None,
+            vec![home],
+        ),
+        Kind::Signatories(number) => {
+            let list = &views.signatories;
+            let base = &site.settings.paths.signatories;
+            let pages: Vec<Link> = (1..=list.page_count())
+                .map(|n| Link {
+                    title: n.to_string(),
+                    url: format!("{}{}", sv.base_path, signatories_page_path(base, n)),
+                })
+                .collect();
+            context.insert("names", list.page(number));
+            context.insert("page_number", &number);
+            context.insert("data_url", &format!("{}{base}/data/", sv.base_path));
+            context.insert("chunk_count", &list.chunks_len());
+            if number == 1 {
+                context.insert("highlighted", &list.highlighted);
+                context.insert("categories", &list.categories);
+                context.insert("places", &list.places);
+                context.insert("chart_over_time", &list.chart_over_time);
+                context.insert("chart_places", &list.chart_places);
+            }
+            let mut crumbs = vec![home];
+            if number > 1 {
+                crumbs.push(Link {
+                    title: string(views, "signatories_title").to_string(),
+                    url: pages[0].url.clone(),
+                });
+            }
+            context.insert("pages", &pages);
+            (
+                "signatories.html",
+                string(views, "signatories_title"),
+                None,
+                None,
+                crumbs,
+            )
+        }
+        Kind::NotFound => (
+            "404.html",
+            string(views, "not_found_title"),
+            None,
+            None,
+            vec![home],
+        ),
     };
     if !templates.has(template) {
         return Err(Error::content(
@@ -343,4 +426,12 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
     context.insert("site", sv);
     context.insert("t", &views.strings);
     templates.render(template, &context)
+}
+
+fn string<'a>(views: &'a SiteViews, key: &str) -> &'a str {
+    views
+        .strings
+        .get(key)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::BaseUrl;
 use super::markdown::{self, Heading};
+use super::signatories::{Counts, SignatoryList, Strings as ChartStrings};
 use crate::mailto::mailto;
 use crate::model::{People, Site, SourceLink};
 use crate::theme::Theme;
@@ -40,6 +41,55 @@ pub struct SiteView<'a> {
     pub people: &'a People,
     /// Title of the current appeal.
     pub appeal_title: &'a str,
+    pub signatures: Counts,
+    pub sign_page_url: String,
+    pub signatories_url: String,
+    /// The `mailto:` link that withdraws a signature.
+    pub withdraw_url: String,
+    pub sign_subject: &'a str,
+    pub sign_body: &'a str,
+    /// One form field per line of the mail body that asks for something (`Naam:`).
+    pub sign_form: Vec<FormField>,
+    /// When set, links to sign carry the address only as `address_codes` for a script.
+    pub hide_address: bool,
+    pub address_codes: String,
+    /// The address as text that harvesters do not recognise, for readers without script.
+    pub address_spelled: String,
+}
+
+/// A field of the signing form; filling it in completes `line` in the mail body.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormField {
+    pub id: String,
+    pub label: String,
+    /// The body line as the template has it, e.g. `Naam:`.
+    pub line: String,
+    /// A ja/nee question rather than free text.
+    pub yes_no: bool,
+}
+
+/// Every body line ending in `:` asks for a value; a `(ja/nee)` or `(yes/no)` one for consent.
+pub fn form_fields(body: &str) -> Vec<FormField> {
+    body.lines()
+        .map(str::trim_end)
+        .filter(|line| line.ends_with(':') && line.len() > 1)
+        .enumerate()
+        .map(|(i, line)| {
+            let label = line.trim_end_matches(':').trim();
+            let lower = label.to_lowercase();
+            let yes_no = lower.contains("ja/nee") || lower.contains("yes/no");
+            let label = match label.rfind('(') {
+                Some(at) if yes_no => label[..at].trim(),
+                _ => label,
+            };
+            FormField {
+                id: format!("veld-{}", i + 1),
+                label: label.to_string(),
+                line: line.to_string(),
+                yes_no,
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +163,7 @@ pub struct SiteViews<'a> {
     pub actors_intro: Body,
     pub examples_intro: Body,
     pub page_bodies: Vec<Body>,
+    pub signatories: SignatoryList<'a>,
 }
 
 fn body(markdown: &str, base_path: &str) -> Body {
@@ -253,6 +304,10 @@ impl<'a> SiteViews<'a> {
                 url: examples_url.clone(),
             },
         ];
+        nav.push(Link {
+            title: string(theme, "signatories_title"),
+            url: url(&format!("{}/", settings.paths.signatories)),
+        });
         nav.extend(
             site.pages
                 .iter()
@@ -265,6 +320,40 @@ impl<'a> SiteViews<'a> {
 
         let signing = &settings.signing;
         let current = site.appeal.current();
+        let sign_page_url = url(&format!("{}/", settings.paths.sign));
+        let signatories_url = url(&format!("{}/", settings.paths.signatories));
+        let list = SignatoryList::new(
+            &site.signatories,
+            settings.goal,
+            &ChartStrings {
+                over_time_title: string(theme, "chart_over_time"),
+                places_title: string(theme, "chart_places"),
+                months: theme
+                    .strings
+                    .get("months")
+                    .and_then(|m| m.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+        );
+        let (sign_url, withdraw_url) = if signing.hide_address {
+            // Without the script, these lead to the page that spells the address out.
+            let fallback = format!("{sign_page_url}#adres");
+            (fallback.clone(), fallback)
+        } else {
+            (
+                mailto(&signing.address, &signing.subject, &signing.body),
+                mailto(
+                    &signing.address,
+                    &string(theme, "withdraw_subject"),
+                    &string(theme, "withdraw_body"),
+                ),
+            )
+        };
         SiteViews {
             strings: &theme.strings,
             site: SiteView {
@@ -273,7 +362,30 @@ impl<'a> SiteViews<'a> {
                 language: &settings.language,
                 base_url: &base.absolute,
                 base_path: bp,
-                sign_url: mailto(&signing.address, &signing.subject, &signing.body),
+                sign_url,
+                withdraw_url,
+                signatures: list.counts.clone(),
+                sign_page_url,
+                signatories_url,
+                sign_subject: &signing.subject,
+                sign_body: &signing.body,
+                sign_form: form_fields(&signing.body),
+                hide_address: signing.hide_address,
+                address_codes: if signing.hide_address {
+                    signing
+                        .address
+                        .chars()
+                        .rev()
+                        .map(|c| (c as u32).to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                } else {
+                    String::new()
+                },
+                address_spelled: signing
+                    .address
+                    .replace('@', &format!(" {} ", string(theme, "address_at")))
+                    .replace('.', &format!(" {} ", string(theme, "address_dot"))),
                 sign_address: &signing.address,
                 goal: settings.goal,
                 home_url: url(""),
@@ -312,6 +424,7 @@ impl<'a> SiteViews<'a> {
                 .par_iter()
                 .map(|p| body(&p.source.body, bp))
                 .collect(),
+            signatories: list,
         }
     }
 }

@@ -367,6 +367,11 @@ pub enum Rejection {
          original mail from the mailbox that received it"
     )]
     Forwarded,
+    #[error(
+        "sent automatically (newsletter, mailing list or auto-reply), not by a signatory; \
+         nothing to do"
+    )]
+    Automated,
     #[error("no name found: the mail has no 'Naam:' line; ask the sender to reply with their name")]
     NameMissing,
     #[error("no name found: the 'Naam:' line is empty; ask the sender to reply with their name")]
@@ -393,10 +398,14 @@ pub enum Rejection {
 /// What mail-parser tells us about a message, copied out so that parsing can be isolated.
 struct Decoded {
     sender: Option<String>,
+    /// The From header as written, to show in the report when it holds no address.
+    from_header: Option<String>,
     date: Option<NaiveDate>,
     message_id: Option<String>,
     subject: String,
     body: String,
+    /// Sent by a mailing list, newsletter or auto-responder rather than typed by a person.
+    automated: bool,
 }
 
 /// Understands one mail: who sent it, when, and whether it signs (with which fields) or withdraws.
@@ -408,10 +417,10 @@ pub fn parse_mail(raw: &RawMail) -> Result<SigningMail, Rejection> {
         .flatten()
         .ok_or(Rejection::Unparseable)?;
 
-    let sender = normalise_sender(decoded.sender.as_deref())?;
+    let sender = normalise_sender(decoded.sender.as_deref().or(decoded.from_header.as_deref()))?;
     let reading = read_body(&decoded.body);
     let subject = decoded.subject.to_lowercase();
-    let kind = decide(&reading, &subject)?;
+    let kind = decide(&reading, &subject, decoded.automated)?;
 
     Ok(SigningMail {
         origin: raw.origin.clone(),
@@ -429,6 +438,7 @@ fn decode(bytes: &[u8]) -> Option<Decoded> {
         .and_then(|from| from.first())
         .and_then(|addr| addr.address())
         .map(str::to_owned);
+    let from_header = message.header_raw("From").map(str::to_owned);
     let date = message
         .date()
         .filter(|d| d.is_valid())
@@ -439,6 +449,14 @@ fn decode(bytes: &[u8]) -> Option<Decoded> {
         .filter(|id| !id.is_empty())
         .map(str::to_owned);
     let subject = message.subject().unwrap_or_default().to_owned();
+    let header = |name: &str| {
+        message
+            .header_raw(name)
+            .map(|value| value.trim().to_ascii_lowercase())
+    };
+    let automated = header("List-Unsubscribe").is_some()
+        || header("Precedence").is_some_and(|p| ["bulk", "junk", "list"].contains(&p.as_str()))
+        || header("Auto-Submitted").is_some_and(|a| a != "no");
 
     // All inline text parts, in order: the text/plain alternative where there is one, else the
     // HTML converted to text. Apple Mail splits text around inline images into several parts.
@@ -453,10 +471,12 @@ fn decode(bytes: &[u8]) -> Option<Decoded> {
     }
     Some(Decoded {
         sender,
+        from_header,
         date,
         message_id,
         subject,
         body,
+        automated,
     })
 }
 
@@ -484,8 +504,14 @@ fn normalise_sender(address: Option<&str>) -> Result<String, Rejection> {
 }
 
 /// Turns what the body says into a signature or a withdrawal, or the reason it is neither.
-fn decide(reading: &BodyReading, subject: &str) -> Result<MailKind, Rejection> {
+fn decide(reading: &BodyReading, subject: &str, automated: bool) -> Result<MailKind, Rejection> {
     let has_name = reading.name.is_some();
+    // Newsletters say "uitschrijven" and auto-replies quote a subject; only a person withdraws.
+    // A filled-in template still counts: a campaign address on a mailing list (Google Groups)
+    // marks every signing mail as list mail.
+    if automated && !has_name {
+        return Err(Rejection::Automated);
+    }
     // A request that names the signature always withdraws. A bare word like "intrekken" or
     // "afmelden" only does when no name was filled in: it may be part of the appeal's title in
     // the subject, or of a comment in a mail that clearly signs.
@@ -620,15 +646,21 @@ impl BodyReading {
     }
 }
 
-/// Why reading stopped before the end of the body.
+/// A line that introduces an earlier message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cut {
+    /// "Op ... schreef ...:": the original follows quoted with '>', and the answer may come
+    /// below it (bottom-posting), so only this line is skipped.
+    Attribution,
+    /// The original follows unquoted (Outlook's header block, "-----Original Message-----"):
+    /// nothing after this line is the sender's own text.
     Reply,
     Forward,
 }
 
-/// Reads the template fields from a body, ignoring quoted text, everything after a reply or
-/// forward header or a signature separator, and the appeal's title in the template's first line.
+/// Reads the template fields from a body, ignoring quoted text, everything after an unquoted
+/// original (Outlook header block, forward header) or a signature separator, and the appeal's
+/// title in the template's first line.
 fn read_body(body: &str) -> BodyReading {
     let lines: Vec<&str> = body
         .split('\n')
@@ -654,9 +686,19 @@ fn read_body(body: &str) -> BodyReading {
             break;
         }
         let lower = line.to_lowercase();
-        if let Some(cut) = reply_header(&lower, &lines[index + 1..]) {
-            reading.forward_marker = cut == Cut::Forward;
-            break;
+        match reply_header(&lower, &lines[index + 1..]) {
+            Some(Cut::Attribution) => {
+                if let Some(field) = open.take() {
+                    reading.commit(field);
+                }
+                title_line_chars = None;
+                continue;
+            }
+            Some(cut) => {
+                reading.forward_marker = cut == Cut::Forward;
+                break;
+            }
+            None => {}
         }
 
         if let Some((label, value, separator)) = split_label(line) {
@@ -1160,16 +1202,19 @@ fn reply_header(lower: &str, following: &[&str]) -> Option<Cut> {
     }
     // "Op ma 3 mrt 2025 om 10:12 schreef Jan <jan@example.nl>:", also when the mail program
     // wrapped it; Apple Mail: "Op 3 mrt 2025, om 10:12 heeft Jan het volgende geschreven:".
-    let attribution = (lower.starts_with("op ")
-        && (lower.contains(" schreef") || lower.contains("geschreven")))
-        || (lower.starts_with("on ") && lower.contains(" wrote"))
-        || (lower.starts_with("am ") && lower.contains(" schrieb"))
-        || (lower.starts_with("le ") && lower.contains(" a écrit"))
+    // The date in it tells it apart from a sentence like "Op de website schreef u ...".
+    let dated = lower.chars().any(|c| c.is_ascii_digit());
+    let attribution = (dated
+        && ((lower.starts_with("op ")
+            && (lower.contains(" schreef") || lower.contains("geschreven")))
+            || (lower.starts_with("on ") && lower.contains(" wrote"))
+            || (lower.starts_with("am ") && lower.contains(" schrieb"))
+            || (lower.starts_with("le ") && lower.contains(" a écrit"))))
         || lower.ends_with("wrote:")
         || lower.ends_with("schreef:")
         || lower.ends_with("geschreven:");
     if attribution {
-        return Some(Cut::Reply);
+        return Some(Cut::Attribution);
     }
     // Outlook quotes the original under a block of its headers:
     // "Van: ...", "Verzonden: ...", "Aan: ...", "Onderwerp: ...".
@@ -1537,7 +1582,12 @@ mod tests {
                     sociaal\nwerk: nu\".\n\nNaam: Jan\n";
         let reading = read_body(body);
         assert!(!reading.withdraw_word, "{reading:?}");
-        let kind = decide(&reading, "ik onderteken: intrekken van de bezuinigingen").unwrap();
+        let kind = decide(
+            &reading,
+            "ik onderteken: intrekken van de bezuinigingen",
+            false,
+        )
+        .unwrap();
         assert!(matches!(kind, MailKind::Sign(_)));
     }
 
@@ -1555,9 +1605,9 @@ mod tests {
         assert_eq!(withdrawal_request("ik steun de oproep"), Withdrawal::None);
         // A comment with a bare withdrawal word does not undo a filled-in signature.
         let reading = read_body("Naam: Jan\n\nIk hoop dat de maatregel wordt ingetrokken.\n");
-        assert!(matches!(decide(&reading, ""), Ok(MailKind::Sign(_))));
+        assert!(matches!(decide(&reading, "", false), Ok(MailKind::Sign(_))));
         let reading = read_body("Naam: Jan\n\nVerwijder mijn naam alstublieft.\n");
-        assert_eq!(decide(&reading, ""), Ok(MailKind::Withdraw));
+        assert_eq!(decide(&reading, "", false), Ok(MailKind::Withdraw));
     }
 
     #[test]

@@ -1,0 +1,354 @@
+//! The signatories as the site shows them: counts, the published names in pages, data chunks
+//! for the filters, and charts drawn at build time as SVG.
+//!
+//! Only signatories who consented are named; the rest are counted. Nothing here ever sees an
+//! e-mail address: the model holds none.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::model::Signatory;
+
+/// Names per page of the signatories list: keeps each page a few tens of kilobytes.
+pub const PAGE_SIZE: usize = 500;
+/// Names per data file the filters load.
+pub const CHUNK_SIZE: usize = 5_000;
+/// Places offered in the place filter and drawn in the chart.
+const TOP_PLACES: usize = 50;
+const CHART_PLACES: usize = 10;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatoryView<'a> {
+    pub name: &'a str,
+    pub function: Option<&'a str>,
+    pub organisation: Option<&'a str>,
+    pub place: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub date: String,
+    pub highlight: bool,
+}
+
+/// Site-wide signature figures, as `site.signatures` in templates.
+#[derive(Debug, Clone, Serialize)]
+pub struct Counts {
+    pub total: usize,
+    pub published: usize,
+    /// Signed without consent to show the name: counted, not named.
+    pub unnamed: usize,
+    pub goal: Option<u64>,
+    /// Progress towards the goal, 0 to 100.
+    pub percent: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CountBy {
+    pub name: String,
+    pub count: usize,
+}
+
+pub struct SignatoryList<'a> {
+    pub counts: Counts,
+    /// Highlighted, published signatories, in the order of the data file.
+    pub highlighted: Vec<SignatoryView<'a>>,
+    /// All other published signatories, by name.
+    pub named: Vec<SignatoryView<'a>>,
+    pub categories: Vec<CountBy>,
+    pub places: Vec<CountBy>,
+    pub chart_over_time: String,
+    pub chart_places: String,
+}
+
+impl<'a> SignatoryList<'a> {
+    pub fn new(signatories: &'a [Signatory], goal: Option<u64>, strings: &Strings) -> Self {
+        let published: Vec<&Signatory> = signatories.iter().filter(|s| s.publish).collect();
+        let view = |s: &'a Signatory| SignatoryView {
+            name: &s.name,
+            function: s.function.as_deref(),
+            organisation: s.organisation.as_deref(),
+            place: s.place.as_deref(),
+            category: s.category.as_deref(),
+            date: s.date.to_string(),
+            highlight: s.highlight,
+        };
+        let highlighted = published
+            .iter()
+            .filter(|s| s.highlight)
+            .map(|s| view(s))
+            .collect();
+        let mut named: Vec<SignatoryView> = published
+            .iter()
+            .filter(|s| !s.highlight)
+            .map(|s| view(s))
+            .collect();
+        named.sort_by_cached_key(|s| s.name.to_lowercase());
+
+        let total = signatories.len();
+        let percent = goal
+            .filter(|g| *g > 0)
+            .map(|g| ((total as u64 * 100) / g).min(100));
+        let places = count_by(published.iter().filter_map(|s| s.place.as_deref()));
+        SignatoryList {
+            counts: Counts {
+                total,
+                published: published.len(),
+                unnamed: total - published.len(),
+                goal,
+                percent,
+            },
+            highlighted,
+            named,
+            categories: count_by(published.iter().filter_map(|s| s.category.as_deref())),
+            chart_over_time: chart_over_time(signatories, strings),
+            chart_places: chart_places(&places, strings),
+            places: places.into_iter().take(TOP_PLACES).collect(),
+        }
+    }
+
+    pub fn page_count(&self) -> usize {
+        self.named.len().div_ceil(PAGE_SIZE).max(1)
+    }
+
+    pub fn page(&self, number: usize) -> &[SignatoryView<'a>] {
+        let start = ((number - 1) * PAGE_SIZE).min(self.named.len());
+        let end = (start + PAGE_SIZE).min(self.named.len());
+        &self.named[start..end]
+    }
+
+    pub fn chunks_len(&self) -> usize {
+        (self.highlighted.len() + self.named.len())
+            .div_ceil(CHUNK_SIZE)
+            .max(1)
+    }
+
+    /// The data files the filters load: every published signatory, highlighted first, as
+    /// compact rows `[name, function, organisation, place, category]`.
+    pub fn chunks(&self) -> Vec<String> {
+        let rows: Vec<[&str; 5]> = self
+            .highlighted
+            .iter()
+            .chain(&self.named)
+            .map(|s| {
+                [
+                    s.name,
+                    s.function.unwrap_or(""),
+                    s.organisation.unwrap_or(""),
+                    s.place.unwrap_or(""),
+                    s.category.unwrap_or(""),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            return vec!["[]".into()];
+        }
+        rows.chunks(CHUNK_SIZE)
+            .map(|chunk| serde_json::to_string(chunk).expect("strings always serialize"))
+            .collect()
+    }
+}
+
+/// Counts per value, most first, then by name.
+fn count_by<'a>(values: impl Iterator<Item = &'a str>) -> Vec<CountBy> {
+    let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for value in values {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        // "Den Haag" and "den haag" are one place; the first spelling seen is shown.
+        let entry = counts
+            .entry(value.to_lowercase())
+            .or_insert_with(|| (value.to_string(), 0));
+        entry.1 += 1;
+    }
+    let mut list: Vec<CountBy> = counts
+        .into_values()
+        .map(|(name, count)| CountBy { name, count })
+        .collect();
+    list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    list
+}
+
+/// The chart labels, from the theme's strings.
+pub struct Strings {
+    pub over_time_title: String,
+    pub places_title: String,
+    pub months: Vec<String>,
+}
+
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 240.0;
+const PAD_LEFT: f64 = 56.0;
+const PAD_BOTTOM: f64 = 28.0;
+const PAD_TOP: f64 = 12.0;
+
+/// Cumulative signatures per day, as a line.
+fn chart_over_time(signatories: &[Signatory], strings: &Strings) -> String {
+    let mut per_day: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+    for s in signatories {
+        *per_day.entry(s.date).or_default() += 1;
+    }
+    let (Some((&first, _)), Some((&last, _))) =
+        (per_day.first_key_value(), per_day.last_key_value())
+    else {
+        return String::new();
+    };
+    let total = signatories.len() as f64;
+    let days = ((last - first).num_days() as f64).max(1.0);
+    let plot_w = WIDTH - PAD_LEFT - 8.0;
+    let plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM;
+    let x = |d: NaiveDate| PAD_LEFT + (d - first).num_days() as f64 / days * plot_w;
+    let y = |n: f64| PAD_TOP + plot_h - n / total * plot_h;
+
+    let mut points = format!("{:.1},{:.1}", x(first), y(0.0));
+    let mut running = 0usize;
+    for (&day, &count) in &per_day {
+        let _ = write!(points, " {:.1},{:.1}", x(day), y(running as f64));
+        running += count;
+        let _ = write!(points, " {:.1},{:.1}", x(day), y(running as f64));
+    }
+    let label = |d: NaiveDate| long_date(d, &strings.months);
+    let title = escape(&strings.over_time_title);
+    let desc = escape(&format!(
+        "{} – {}: {}",
+        label(first),
+        label(last),
+        signatories.len()
+    ));
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-time-title chart-time-desc" xmlns="http://www.w3.org/2000/svg"><title id="chart-time-title">{title}</title><desc id="chart-time-desc">{desc}</desc>"#
+    );
+    let _ = write!(
+        svg,
+        r#"<line class="axis" x1="{PAD_LEFT}" y1="{b:.1}" x2="{r:.1}" y2="{b:.1}"/><line class="axis" x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" y2="{b:.1}"/>"#,
+        b = HEIGHT - PAD_BOTTOM,
+        r = WIDTH - 8.0
+    );
+    let _ = write!(
+        svg,
+        r#"<polyline class="line" fill="none" points="{points}"/><text x="{lx:.1}" y="{ty:.1}" text-anchor="end">{total}</text><text x="{lx:.1}" y="{by:.1}" text-anchor="end">0</text><text x="{PAD_LEFT}" y="{dy:.1}">{from}</text><text x="{r:.1}" y="{dy:.1}" text-anchor="end">{to}</text></svg>"#,
+        lx = PAD_LEFT - 6.0,
+        ty = PAD_TOP + 10.0,
+        by = HEIGHT - PAD_BOTTOM,
+        dy = HEIGHT - 8.0,
+        r = WIDTH - 8.0,
+        total = signatories.len(),
+        from = escape(&label(first)),
+        to = escape(&label(last)),
+    );
+    svg
+}
+
+/// The places with the most (named) signatories, as horizontal bars.
+fn chart_places(places: &[CountBy], strings: &Strings) -> String {
+    let top: Vec<&CountBy> = places.iter().take(CHART_PLACES).collect();
+    let Some(max) = top.first().map(|p| p.count as f64) else {
+        return String::new();
+    };
+    let row = 22.0;
+    let height = top.len() as f64 * row + 8.0;
+    let label_w = 150.0;
+    let bar_w = WIDTH - label_w - 60.0;
+    let title = escape(&strings.places_title);
+    let desc = escape(
+        &top.iter()
+            .map(|p| format!("{}: {}", p.name, p.count))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let mut svg = format!(
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="chart-places-title chart-places-desc" xmlns="http://www.w3.org/2000/svg"><title id="chart-places-title">{title}</title><desc id="chart-places-desc">{desc}</desc>"#
+    );
+    for (i, place) in top.iter().enumerate() {
+        let y = 4.0 + i as f64 * row;
+        let w = (place.count as f64 / max * bar_w).max(1.0);
+        let name: String = place.name.chars().take(22).collect();
+        let _ = write!(
+            svg,
+            r#"<text x="{tx}" y="{ty:.1}" text-anchor="end">{name}</text><rect class="bar" x="{label_w}" y="{y:.1}" width="{w:.1}" height="{h}"/><text x="{cx:.1}" y="{ty:.1}">{count}</text>"#,
+            tx = label_w - 6.0,
+            ty = y + 14.0,
+            h = row - 6.0,
+            cx = label_w + w + 6.0,
+            name = escape(&name),
+            count = place.count,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn long_date(date: NaiveDate, months: &[String]) -> String {
+    use chrono::Datelike;
+    match months.get(date.month0() as usize) {
+        Some(month) => format!("{} {} {}", date.day(), month, date.year()),
+        None => date.to_string(),
+    }
+}
+
+/// Text inside SVG is XML: names come from strangers.
+fn escape(text: &str) -> String {
+    html_escape::encode_safe(text).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signatory(name: &str, place: &str, date: &str, publish: bool) -> Signatory {
+        Signatory {
+            name: name.into(),
+            function: None,
+            organisation: None,
+            place: Some(place.into()),
+            date: date.parse().unwrap(),
+            category: None,
+            publish,
+            highlight: false,
+            sender: None,
+        }
+    }
+
+    fn strings() -> Strings {
+        Strings {
+            over_time_title: "Ondertekeningen".into(),
+            places_title: "Plaatsen".into(),
+            months: vec![],
+        }
+    }
+
+    #[test]
+    fn names_only_with_consent_and_places_merged_by_case() {
+        let all = vec![
+            signatory("B", "Den Haag", "2021-01-02", true),
+            signatory("a", "den haag", "2021-01-01", true),
+            signatory("Verborgen", "Utrecht", "2021-01-03", false),
+        ];
+        let list = SignatoryList::new(&all, Some(10), &strings());
+        assert_eq!(list.counts.total, 3);
+        assert_eq!(list.counts.unnamed, 1);
+        assert_eq!(list.counts.percent, Some(30));
+        let names: Vec<&str> = list.named.iter().map(|s| s.name).collect();
+        assert_eq!(names, ["a", "B"]);
+        assert_eq!(list.places.len(), 1);
+        assert_eq!(list.places[0].count, 2);
+        assert!(!list.chunks().concat().contains("Verborgen"));
+    }
+
+    #[test]
+    fn svg_text_is_escaped() {
+        let all = vec![signatory(
+            "x",
+            "<script>alert(1)</script>",
+            "2021-01-01",
+            true,
+        )];
+        let list = SignatoryList::new(&all, None, &strings());
+        assert!(!list.chart_places.contains("<script>"));
+        assert!(list.chart_places.contains("&lt;script&gt;"));
+    }
+}

@@ -51,10 +51,11 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
     let mut assets = Vec::new();
     for relative in files {
         let is_markdown = relative.extension().is_some_and(|e| e == "md");
-        let is_data = relative.parent() == Some(Path::new(""))
-            && relative
-                .extension()
-                .is_some_and(|e| e == "yaml" || e == "yml");
+        // Data files are never copied into the site, wherever they are: they may hold
+        // what is not meant to be published.
+        let is_data = relative
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml");
         if is_markdown {
             markdown.push(relative);
         } else if !is_data {
@@ -113,6 +114,20 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
         ));
     }
     versions.sort_by_key(|v| v.meta.date);
+    if let Some(pair) = versions
+        .windows(2)
+        .find(|w| w[0].meta.date == w[1].meta.date)
+    {
+        return Err(Error::content(
+            line_of(&pair[1].source, "date:"),
+            format!(
+                "two versions of the appeal have the date {} (the other is {})",
+                pair[1].meta.date,
+                pair[0].source.file.display()
+            ),
+            "give each version its own date, the day it was published",
+        ));
+    }
     actors.sort_by(|a, b| (a.meta.order, &a.meta.title).cmp(&(b.meta.order, &b.meta.title)));
     examples.sort_by(|a, b| {
         a.meta

@@ -40,15 +40,23 @@ fn strip_location(message: &str) -> String {
 }
 
 fn hint_for(message: &str) -> String {
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        let field = rest.split('`').next().unwrap_or_default();
-        format!("add `{field}: ...` to this file (see the campaigners' guide in README.md)")
-    } else if message.starts_with("unknown field") {
+    // serde_yaml puts the path of the value first (`calls[1]: unknown field ...`).
+    if let Some(at) = message.find("missing field `") {
+        let field = message[at + 15..].split('`').next().unwrap_or_default();
+        format!("add `{field}: ...` here (see the campaigners' guide, docs/handleiding.md)")
+    } else if message.contains("unknown field") {
         "check the spelling of the field name; the allowed names are listed after `expected`".into()
-    } else if message.contains("premature end of date")
+    } else if message.contains("duplicate field") {
+        "a field appears twice; keep one of them".into()
+    } else if message.starts_with("date:")
+        || message.contains("premature end of input")
         || message.contains("input contains invalid characters")
+        || message.contains("input is out of range")
+        || message.contains("trailing input")
     {
         "write dates as YYYY-MM-DD, e.g. 2020-12-21".into()
+    } else if message.contains("expected a sequence") {
+        "write a list as [a, b] or as lines starting with `- `".into()
     } else {
         "check the indentation, and put values that contain `:` or `#` in quotes".into()
     }

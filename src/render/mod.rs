@@ -260,6 +260,8 @@ struct PageView<'a> {
     /// The page's markdown body as HTML.
     content: &'a str,
     toc: &'a [markdown::Heading],
+    /// Free-form values from the front matter's `extra:`, for custom templates.
+    extra: Option<&'a BTreeMap<String, serde_yaml::Value>>,
 }
 
 fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates) -> Result<String> {
@@ -421,6 +423,13 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
         breadcrumbs,
         content: body.map(|b| b.html.as_str()).unwrap_or_default(),
         toc: body.map(|b| b.toc.as_slice()).unwrap_or_default(),
+        extra: match job.kind {
+            Kind::Home => Some(&site.home.meta.extra),
+            Kind::Page(i) => Some(&site.pages[i].meta.extra),
+            Kind::Actors => Some(&site.actors_section.meta.extra),
+            Kind::Examples => Some(&site.examples_section.meta.extra),
+            _ => None,
+        },
     };
     context.insert("page", &page);
     context.insert("site", sv);

@@ -88,24 +88,30 @@ pub fn apply_mails(
     key: &SenderKey,
     today: NaiveDate,
 ) -> Report {
-    let mut report = Report::default();
+    // Lines keep the order of the mails in the export, whatever order they are applied in.
+    let mut lines: Vec<Option<ReportLine>> = vec![None; mails.len()];
     let mut accepted = Vec::new();
-    for mail in mails {
+    for (position, mail) in mails.into_iter().enumerate() {
         match mail {
-            Ok(mail) => accepted.push(mail),
-            Err((origin, rejection)) => report.lines.push(ReportLine {
-                origin,
-                outcome: Outcome::Rejected(rejection.to_string()),
-                name: None,
-            }),
+            Ok(mail) => accepted.push((position, mail)),
+            Err((origin, rejection)) => {
+                lines[position] = Some(ReportLine {
+                    origin,
+                    outcome: Outcome::Rejected(rejection.to_string()),
+                    name: None,
+                })
+            }
         }
     }
     // Oldest first, so that the last mail per sender is the one that counts.
-    accepted.sort_by(|a, b| (a.date, &a.origin).cmp(&(b.date, &b.origin)));
-    let mut latest: HashMap<String, usize> = HashMap::new();
-    let senders: Vec<String> = accepted.iter().map(|m| key.sender_id(&m.sender)).collect();
+    accepted.sort_by(|(_, a), (_, b)| (a.date, &a.origin).cmp(&(b.date, &b.origin)));
+    let senders: Vec<String> = accepted
+        .iter()
+        .map(|(_, m)| key.sender_id(&m.sender))
+        .collect();
+    let mut latest: HashMap<&str, usize> = HashMap::new();
     for (i, sender) in senders.iter().enumerate() {
-        latest.insert(sender.clone(), i);
+        latest.insert(sender, i);
     }
     let mut index: HashMap<String, usize> = data
         .signatories
@@ -114,13 +120,13 @@ pub fn apply_mails(
         .filter_map(|(i, s)| s.sender.clone().map(|k| (k, i)))
         .collect();
 
-    for (i, mail) in accepted.into_iter().enumerate() {
+    for (i, (position, mail)) in accepted.into_iter().enumerate() {
         let sender = &senders[i];
         let name = match &mail.kind {
             MailKind::Sign(fields) => Some(fields.name.clone()),
             MailKind::Withdraw => None,
         };
-        let outcome = if latest[sender] != i {
+        let outcome = if latest[sender.as_str()] != i {
             Outcome::Skipped("a later mail from the same sender replaces this one".into())
         } else {
             let date = mail.date.unwrap_or(today);
@@ -129,13 +135,15 @@ pub fn apply_mails(
                 MailKind::Sign(fields) => sign(data, &mut index, sender, fields, date),
             }
         };
-        report.lines.push(ReportLine {
+        lines[position] = Some(ReportLine {
             origin: mail.origin,
             outcome,
             name,
         });
     }
-    report
+    Report {
+        lines: lines.into_iter().flatten().collect(),
+    }
 }
 
 fn withdraw(

@@ -1562,9 +1562,15 @@ mod tests {
 
     #[test]
     fn quoted_and_forwarded_text_is_ignored() {
-        let body = "Naam: Jan\n\nOn Mon, 3 Mar 2025 at 10:00, Jan <jan@example.nl> wrote:\n\
-                    Functie: quoted without marker\n";
-        assert_eq!(read_body(body).function, None);
+        // An attribution line only introduces the quote: an answer below it still counts.
+        let body = "On Mon, 3 Mar 2025 at 10:00, Campaign <c@example.org> wrote:\n\
+                    > Naam:\n> Functie: quoted\n\nNaam: Jan\n";
+        let reading = read_body(body);
+        assert_eq!(reading.name.as_deref(), Some("Jan"));
+        assert_eq!(reading.function, None);
+        // A sentence that merely starts like one is no attribution.
+        let body = "Op de website schreef u dat ik dit kon sturen.\nNaam: Jan\n";
+        assert_eq!(read_body(body).name.as_deref(), Some("Jan"));
         let body = "Naam: Jan\n> Functie: quoted\n";
         assert_eq!(read_body(body).function, None);
         let body = "Naam: Jan\n\nVan: Campagne <oproep@example.org>\nVerzonden: maandag\n\

@@ -3,6 +3,7 @@
 //! The build runs in one direction: [`load`] reads `content/` into the [`model`], [`render`]
 //! turns the model into files with the [`theme`], and [`write`] swaps them into the output.
 
+pub mod check;
 pub mod error;
 pub mod init;
 pub mod load;
@@ -60,8 +61,24 @@ pub struct BuildReport {
     pub files: usize,
 }
 
-/// Builds the site: load, render, write. Nothing is written unless everything succeeded.
-pub fn build(options: &BuildOptions) -> Result<BuildReport> {
+/// A site rendered in memory: what `build` writes, `serve` serves and `check` checks.
+pub struct RenderedSite {
+    pub loaded: load::Loaded,
+    pub files: Vec<render::OutputFile>,
+    pub base: render::BaseUrl,
+}
+
+impl RenderedSite {
+    pub fn page_count(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|f| f.path.extension().is_some_and(|e| e == "html"))
+            .count()
+    }
+}
+
+/// Loads and renders the site without writing anything.
+pub fn render_site(options: &BuildOptions) -> Result<RenderedSite> {
     let content_dir = options.content_dir();
     let loaded = load::load_site(
         &content_dir,
@@ -84,14 +101,21 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     })?;
     let theme = theme::load_theme(&options.root, &settings.theme, &settings.language)?;
     let files = render::render_site(&loaded, &content_dir, &theme, &base)?;
+    Ok(RenderedSite {
+        loaded,
+        files,
+        base,
+    })
+}
+
+/// Builds the site: load, render, write. Nothing is written unless everything succeeded.
+pub fn build(options: &BuildOptions) -> Result<BuildReport> {
+    let rendered = render_site(options)?;
     let output = options.output_dir();
-    write::write_site(&output, &files)?;
+    write::write_site(&output, &rendered.files)?;
     Ok(BuildReport {
-        pages: files
-            .iter()
-            .filter(|f| f.path.extension().is_some_and(|e| e == "html"))
-            .count(),
-        files: files.len(),
+        pages: rendered.page_count(),
+        files: rendered.files.len(),
         output,
     })
 }

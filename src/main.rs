@@ -41,9 +41,33 @@ enum Command {
         /// The folder for the new site (created if needed)
         dir: PathBuf,
     },
+    /// Check the site for problems: everything the build checks, plus links, anchors,
+    /// images, signatory data and missing descriptions
+    Check {
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        root: PathBuf,
+        /// Include pages marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+        /// Also request every external link (needs network)
+        #[arg(long)]
+        external: bool,
+        /// Seconds one external request may take
+        #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+        timeout: u64,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Record signatures: import signing mails, add or remove a signatory
     #[command(subcommand)]
     Sign(SignCommand),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -148,6 +172,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Sign(command) => sign(command)?,
+        Command::Check {
+            root,
+            drafts,
+            external,
+            timeout,
+            format,
+        } => {
+            let options = oproep::check::CheckOptions {
+                build: oproep::BuildOptions {
+                    drafts,
+                    ..oproep::BuildOptions::new(root)
+                },
+                external,
+                timeout: std::time::Duration::from_secs(timeout),
+            };
+            let problems = oproep::check::check_site(&options);
+            let errors = problems
+                .iter()
+                .filter(|p| p.severity == oproep::check::Severity::Error)
+                .count();
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&problems)?),
+                Format::Text => {
+                    for problem in &problems {
+                        println!("{problem}");
+                    }
+                    println!(
+                        "{errors} errors, {} warnings",
+                        problems.len() - errors
+                    );
+                }
+            }
+            if errors > 0 {
+                return Err(anyhow::anyhow!("the check found {errors} errors"));
+            }
+        }
     }
     Ok(())
 }

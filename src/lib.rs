@@ -10,6 +10,7 @@ pub mod load;
 pub mod mailto;
 pub mod model;
 pub mod render;
+pub mod serve;
 pub mod signing;
 pub mod theme;
 pub mod write;

@@ -41,6 +41,20 @@ enum Command {
         /// The folder for the new site (created if needed)
         dir: PathBuf,
     },
+    /// Preview the site: serve it on 127.0.0.1, rebuild on every change, reload open pages
+    Serve {
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        root: PathBuf,
+        /// Port to listen on; 0 picks a free one
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Open the site in the default browser
+        #[arg(long)]
+        open: bool,
+        /// Include pages marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Check the site for problems: everything the build checks, plus links, anchors,
     /// images, signatory data and missing descriptions
     Check {
@@ -172,6 +186,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Sign(command) => sign(command)?,
+        Command::Serve {
+            root,
+            port,
+            open,
+            drafts,
+        } => {
+            let options = oproep::serve::ServeOptions {
+                build: oproep::BuildOptions {
+                    drafts,
+                    ..oproep::BuildOptions::new(root)
+                },
+                port,
+                open,
+            };
+            oproep::serve::serve(options, |line| {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            })?;
+        }
         Command::Check {
             root,
             drafts,
@@ -198,10 +233,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     for problem in &problems {
                         println!("{problem}");
                     }
-                    println!(
-                        "{errors} errors, {} warnings",
-                        problems.len() - errors
-                    );
+                    println!("{errors} errors, {} warnings", problems.len() - errors);
                 }
             }
             if errors > 0 {

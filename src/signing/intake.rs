@@ -192,10 +192,10 @@ fn sign(
     fields: SignatureFields,
     date: NaiveDate,
 ) -> Outcome {
-    if let Some(w) = data.withdrawn.iter().find(|w| w.sender == sender) {
-        if w.date >= date {
-            return Outcome::Skipped(format!("withdrawn on {} after signing", w.date));
-        }
+    if let Some(w) = data.withdrawn.iter().find(|w| w.sender == sender)
+        && w.date >= date
+    {
+        return Outcome::Skipped(format!("withdrawn on {} after signing", w.date));
     }
     let publish = fields.consent == Some(true);
     match index.get(sender) {

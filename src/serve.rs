@@ -1,0 +1,396 @@
+//! `oproep serve`: a live preview. Builds in memory, serves on 127.0.0.1, rebuilds when
+//! `content/` or `themes/` change and tells open pages to reload.
+//!
+//! A failed rebuild keeps the last good site and shows the error on every page, so a
+//! campaigner sees what to fix without losing the preview.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use notify::{EventKind, RecursiveMode, Watcher};
+use tokio::sync::broadcast;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::error::{Error, Result};
+use crate::render::Contents;
+use crate::{BuildOptions, RenderedSite};
+
+/// How long the watcher waits for a burst of saves to end before rebuilding.
+const DEBOUNCE: Duration = Duration::from_millis(25);
+const EVENTS_PATH: &str = "/__oproep/events";
+const SCRIPT_PATH: &str = "/__oproep/reload.js";
+const RELOAD_SCRIPT: &str = include_str!("serve_reload.js");
+/// Sent on the reload channel when the server stops.
+const SHUTDOWN: u64 = u64::MAX;
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub build: BuildOptions,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Open the site in the default browser once it is served.
+    pub open: bool,
+}
+
+/// What one rebuild did, for the line printed per rebuild.
+#[derive(Debug, Clone)]
+pub enum Rebuild {
+    Built { pages: usize, took: Duration },
+    Failed { error: String, took: Duration },
+}
+
+/// The site as served: output path -> bytes.
+#[derive(Default)]
+struct Served {
+    files: HashMap<String, Arc<[u8]>>,
+    /// The last build error, shown on every page until a build succeeds.
+    error: Option<String>,
+}
+
+struct Shared {
+    served: RwLock<Served>,
+    reloads: broadcast::Sender<u64>,
+}
+
+/// Serves until Ctrl-C. `report` receives the address once listening, then one line per
+/// rebuild; it is how the CLI prints and how tests learn the port.
+pub fn serve(options: ServeOptions, report: impl Fn(&str) + Send + Sync + 'static) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::io(
+                "cannot start the server runtime for",
+                &options.build.root,
+                e,
+            )
+        })?;
+    runtime.block_on(run(options, Arc::new(report)))
+}
+
+async fn run(options: ServeOptions, report: Arc<dyn Fn(&str) + Send + Sync>) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(|e| Error::Output {
+            path: PathBuf::from(format!("127.0.0.1:{}", options.port)),
+            message: format!("cannot listen: {e}\n  hint: choose another port with --port"),
+        })?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Error::io("cannot read the address of", ".", e))?;
+    let url = format!("http://{address}/");
+    let mut build = options.build.clone();
+    // Links on the preview must point at the preview, not at the published site.
+    build.base_url = Some(url.clone());
+
+    let (reloads, _) = broadcast::channel(16);
+    let shared = Arc::new(Shared {
+        served: RwLock::new(Served::default()),
+        reloads,
+    });
+    report(&describe(&rebuild(&build, &shared), "first build"));
+    report(&format!("serving {url} (Ctrl-C stops)"));
+
+    let _watcher = watch(&build, shared.clone(), report.clone())?;
+    if options.open {
+        let _ = opener::open(&url);
+    }
+    let app = Router::new()
+        .route(EVENTS_PATH, get(events))
+        .route(SCRIPT_PATH, get(reload_script))
+        .fallback(get(file))
+        .with_state(shared.clone());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            // Open event streams would keep the server waiting: end them.
+            let _ = shared.reloads.send(SHUTDOWN);
+        })
+        .await
+        .map_err(|e| Error::io("the server stopped on", &build.root, e))?;
+    report("stopped");
+    Ok(())
+}
+
+/// Renders the site and swaps it in; on failure the previous files stay and the error is kept.
+fn rebuild(build: &BuildOptions, shared: &Shared) -> Rebuild {
+    let started = Instant::now();
+    let result = crate::render_site(build).and_then(|site| files_of(&site).map(|f| (f, site)));
+    let outcome = {
+        let mut served = shared.served.write().unwrap_or_else(|p| p.into_inner());
+        match result {
+            Ok((files, site)) => {
+                served.files = files;
+                served.error = None;
+                Rebuild::Built {
+                    pages: site.page_count(),
+                    took: started.elapsed(),
+                }
+            }
+            Err(err) => {
+                let error = err.to_string();
+                served.error = Some(error.clone());
+                Rebuild::Failed {
+                    error,
+                    took: started.elapsed(),
+                }
+            }
+        }
+    };
+    let _ = shared.reloads.send(0);
+    outcome
+}
+
+fn files_of(site: &RenderedSite) -> Result<HashMap<String, Arc<[u8]>>> {
+    site.files
+        .iter()
+        .map(|file| {
+            let bytes: Arc<[u8]> = match &file.contents {
+                Contents::Bytes(b) => Arc::from(b.as_slice()),
+                Contents::Embedded(b) => Arc::from(*b),
+                Contents::CopyOf(path) => {
+                    Arc::from(std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?)
+                }
+            };
+            let key = file.path.to_string_lossy().replace('\\', "/");
+            Ok((key, bytes))
+        })
+        .collect()
+}
+
+fn describe(rebuild: &Rebuild, what: &str) -> String {
+    match rebuild {
+        Rebuild::Built { pages, took } => {
+            format!(
+                "{what}: {pages} pages in {:.1} ms",
+                took.as_secs_f64() * 1000.0
+            )
+        }
+        Rebuild::Failed { error, took } => format!(
+            "{what}: build failed in {:.1} ms; the last good site stays served\n{error}",
+            took.as_secs_f64() * 1000.0
+        ),
+    }
+}
+
+/// Watches `content/` and `themes/`; each burst of changes is one rebuild.
+fn watch(
+    build: &BuildOptions,
+    shared: Arc<Shared>,
+    report: Arc<dyn Fn(&str) + Send + Sync>,
+) -> Result<notify::RecommendedWatcher> {
+    let (sender, receiver) = std::sync::mpsc::channel::<notify::Event>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Reading files (our own rebuild does) is not a change.
+        if let Ok(event) = event
+            && !matches!(event.kind, EventKind::Access(_))
+        {
+            let _ = sender.send(event);
+        }
+    })
+    .map_err(|e| watch_error(&build.root, e))?;
+    for dir in ["content", "themes"] {
+        let path = build.root.join(dir);
+        if path.is_dir() {
+            watcher
+                .watch(&path, RecursiveMode::Recursive)
+                .map_err(|e| watch_error(&path, e))?;
+        }
+    }
+    // Events name absolute paths; report them relative to the site.
+    let root = build
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| build.root.clone());
+    let options = build.clone();
+    std::thread::spawn(move || {
+        while let Ok(first) = receiver.recv() {
+            // An editor's save is a burst of events: wait until it is quiet.
+            let mut paths = first.paths;
+            while let Ok(more) = receiver.recv_timeout(DEBOUNCE) {
+                paths.extend(more.paths);
+            }
+            let changed = changed_files(&root, paths.iter().map(PathBuf::as_path));
+            if changed.is_empty() {
+                continue;
+            }
+            report(&describe(
+                &rebuild(&options, &shared),
+                &format!("changed {changed}"),
+            ));
+        }
+    });
+    Ok(watcher)
+}
+
+fn watch_error(path: &Path, err: notify::Error) -> Error {
+    Error::Output {
+        path: path.to_path_buf(),
+        message: format!("cannot watch for changes: {err}"),
+    }
+}
+
+/// The changed files, relative to the site, leaving out editors' temporary files and our own.
+fn changed_files<'a>(root: &Path, paths: impl Iterator<Item = &'a Path>) -> String {
+    let mut names: Vec<String> = paths
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            !(name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || p.is_dir())
+        })
+        .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    names.join(", ")
+}
+
+async fn events(
+    State(shared): State<Arc<Shared>>,
+) -> Sse<impl tokio_stream::Stream<Item = std::result::Result<Event, std::convert::Infallible>>> {
+    let stream = BroadcastStream::new(shared.reloads.subscribe())
+        .take_while(|message| !matches!(message, Ok(SHUTDOWN)))
+        .map(|_| Ok(Event::default().event("reload").data("reload")));
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+async fn reload_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        RELOAD_SCRIPT,
+    )
+        .into_response()
+}
+
+/// Serves a file of the site; HTML gets the reload script and, after a failed build, the error.
+async fn file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
+    let path = percent_encoding::percent_decode_str(uri.path().trim_start_matches('/'))
+        .decode_utf8_lossy()
+        .into_owned();
+    let served = shared.served.read().unwrap_or_else(|p| p.into_inner());
+    let key = if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.clone()
+    };
+    let (status, key) = if served.files.contains_key(&key) {
+        (StatusCode::OK, key)
+    } else if served.files.contains_key(&format!("{path}/index.html")) {
+        let location = format!("/{path}/");
+        return (
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, location)],
+        )
+            .into_response();
+    } else {
+        (StatusCode::NOT_FOUND, "404.html".to_string())
+    };
+    let Some(bytes) = served.files.get(&key) else {
+        // Nothing was ever built: still show the error.
+        let page = inject(
+            b"<!DOCTYPE html><title>oproep</title><body></body>",
+            served.error.as_deref(),
+        );
+        return html_response(StatusCode::SERVICE_UNAVAILABLE, page);
+    };
+    if key.ends_with(".html") {
+        html_response(status, inject(bytes, served.error.as_deref()))
+    } else {
+        let mut response = Response::new(Body::from(bytes.to_vec()));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type(&key)),
+        );
+        response
+    }
+}
+
+fn html_response(status: StatusCode, page: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(page));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Puts the reload script, and the error overlay if there is one, before `</body>`.
+fn inject(html: &[u8], error: Option<&str>) -> Vec<u8> {
+    let mut addition = String::new();
+    if let Some(error) = error {
+        addition.push_str(&format!(
+            "<div id=\"oproep-error\" role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;margin:0;padding:1rem 1.25rem;background:#7a1010;color:#fff;font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap;z-index:99999\"><strong>oproep: the last change could not be built; this is the last good version.</strong>\n{}</div>",
+            html_escape::encode_text(error)
+        ));
+    }
+    addition.push_str(&format!("<script src=\"{SCRIPT_PATH}\"></script>"));
+    let text = String::from_utf8_lossy(html);
+    match text.rfind("</body>") {
+        Some(at) => format!("{}{addition}{}", &text[..at], &text[at..]).into_bytes(),
+        None => format!("{text}{addition}").into_bytes(),
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or_default() {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_is_escaped_in_the_overlay() {
+        let page = inject(
+            b"<html><body><p>x</p></body></html>",
+            Some("bad <script>alert(1)</script>"),
+        );
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(page.find("oproep-error").unwrap() < page.find("</body>").unwrap());
+        assert!(page.contains(SCRIPT_PATH));
+    }
+
+    #[test]
+    fn editor_temporary_files_are_not_changes() {
+        let root = Path::new("/site");
+        let paths = [
+            Path::new("/site/content/.x.md.swp"),
+            Path::new("/site/content/x.md~"),
+            Path::new("/site/content/x.md"),
+        ];
+        assert_eq!(changed_files(root, paths.into_iter()), "content/x.md");
+    }
+}

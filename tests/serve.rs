@@ -1,0 +1,225 @@
+//! `oproep serve`: a fixture site served on a free port, changed on disk while it runs.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Server {
+    child: Child,
+    base: String,
+    lines: Receiver<String>,
+}
+
+impl Server {
+    fn start(site: &Site) -> Server {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("oproep"))
+            .args(["serve", "--port", "0", "--root"])
+            .arg(site.dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (send, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            base: String::new(),
+            lines,
+        };
+        let line = server.wait_for_line("serving ", Duration::from_secs(20));
+        let url = line.split_whitespace().nth(1).unwrap().to_string();
+        server.base = url.trim_end_matches('/').to_string();
+        server
+    }
+
+    fn wait_for_line(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => continue,
+                Err(_) => panic!("no line with {needle:?} within {timeout:?}"),
+            }
+        }
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let response = ureq::get(&format!("{}{path}", self.base))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.into_body().read_to_string().unwrap())
+    }
+
+    /// Opens the reload event stream; every `event:` line arrives on the receiver.
+    fn events(&self) -> Receiver<String> {
+        let address = self.base.trim_start_matches("http://").to_string();
+        let mut stream = TcpStream::connect(&address).unwrap();
+        write!(
+            stream,
+            "GET /__oproep/events HTTP/1.1\r\nHost: {address}\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let (send, receive) = channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            let mut text = String::new();
+            while let Ok(n) = stream.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                text.push_str(&String::from_utf8_lossy(&buffer[..n]));
+                while let Some(end) = text.find('\n') {
+                    let line: String = text.drain(..=end).collect();
+                    if line.starts_with("event:") && send.send(line.trim().to_string()).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        // Give the server a moment to register the subscriber.
+        std::thread::sleep(Duration::from_millis(200));
+        receive
+    }
+
+    fn interrupt(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                self.wait_for_line("stopped", Duration::from_secs(1));
+                return status;
+            }
+            assert!(Instant::now() < deadline, "serve did not stop on Ctrl-C");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+const EXAMPLE: &str =
+    "---\ntitle: Zwemles\nplace: Hilversum\nactors: [gemeenten]\ncalls: [ruimte]\n---\n";
+
+#[test]
+fn a_change_is_rebuilt_and_open_pages_are_told_to_reload() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let (status, page) = server.get("/voorbeelden/zwemles/");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("/__oproep/reload.js"),
+        "the reload script is injected"
+    );
+    assert!(!page.contains("oproep-error"));
+    let events = server.events();
+
+    let saved = Instant::now();
+    site.write(
+        "content/voorbeelden/zwemles.md",
+        &format!("{EXAMPLE}Nu ook op zaterdag.\n"),
+    );
+    let event = events
+        .recv_timeout(Duration::from_secs(1))
+        .expect("a reload event within a second");
+    assert_eq!(event, "event: reload");
+    let latency = saved.elapsed();
+    let (_, page) = server.get("/voorbeelden/zwemles/");
+    assert!(page.contains("Nu ook op zaterdag."), "the page is rebuilt");
+    let line = server.wait_for_line("changed", Duration::from_secs(1));
+    assert!(line.contains("content/voorbeelden/zwemles.md"), "{line}");
+    assert!(line.contains(" ms"), "{line}");
+    eprintln!("save to reload event: {latency:?}");
+
+    // `oproep build` never has the reload script.
+    site.build_ok(&[]);
+    let built =
+        std::fs::read_to_string(site.path("public/voorbeelden/zwemles/index.html")).unwrap();
+    assert!(!built.contains("__oproep"));
+    assert!(server.interrupt().success());
+}
+
+#[test]
+fn a_broken_change_shows_the_error_over_the_last_good_page_until_fixed() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let events = server.events();
+
+    site.write(
+        "content/voorbeelden/zwemles.md",
+        "---\ntitle: Zwemles\nplace: [Hilversum\nactors: [gemeenten]\n---\nKapot.\n",
+    );
+    events
+        .recv_timeout(Duration::from_secs(1))
+        .expect("a reload event");
+    let (status, page) = server.get("/voorbeelden/zwemles/");
+    assert_eq!(status, 200, "the last good page is still served");
+    assert!(
+        page.contains("Zwemles via de welzijnsorganisatie."),
+        "old content"
+    );
+    assert!(!page.contains("Kapot."));
+    let html = scraper::Html::parse_document(&page);
+    let overlay = select(&html, "#oproep-error");
+    assert_eq!(overlay.len(), 1, "the error overlay is shown");
+    assert!(
+        text(&overlay[0]).contains("voorbeelden/zwemles.md:3"),
+        "{}",
+        text(&overlay[0])
+    );
+    // Every page shows it, not just the broken one.
+    let (_, home) = server.get("/");
+    assert!(home.contains("oproep-error"));
+    let line = server.wait_for_line("build failed", Duration::from_secs(1));
+    assert!(line.contains("last good site"), "{line}");
+
+    site.write(
+        "content/voorbeelden/zwemles.md",
+        &format!("{EXAMPLE}Weer heel.\n"),
+    );
+    events
+        .recv_timeout(Duration::from_secs(1))
+        .expect("a reload event after the fix");
+    let (_, page) = server.get("/voorbeelden/zwemles/");
+    assert!(page.contains("Weer heel."));
+    assert!(!page.contains("oproep-error"), "the overlay is gone");
+    assert!(server.interrupt().success());
+}
+
+#[test]
+fn unknown_paths_get_the_404_page_and_folders_redirect() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let (status, page) = server.get("/bestaat-niet/");
+    assert_eq!(status, 404);
+    assert!(page.contains("Pagina niet gevonden"));
+    let (status, _) = server.get("/static/style.css");
+    assert_eq!(status, 200);
+    // ureq follows the redirect from /over to /over/.
+    let (status, page) = server.get("/over");
+    assert_eq!(status, 200);
+    assert!(page.contains("Hoe de oproep ontstond."));
+}

@@ -74,6 +74,8 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
     let mut actors = Vec::new();
     let mut examples_section = None;
     let mut examples = Vec::new();
+    let mut news_section = None;
+    let mut news = Vec::new();
     let mut pages = Vec::new();
     for item in parsed {
         match item {
@@ -83,6 +85,8 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
             Parsed::Actor(a) if options.drafts || !a.meta.draft => actors.push(a),
             Parsed::ExamplesSection(s) => examples_section = Some(s),
             Parsed::Example(e) if options.drafts || !e.meta.draft => examples.push(e),
+            Parsed::NewsSection(s) => news_section = Some(s),
+            Parsed::News(n) if options.drafts || !n.meta.draft => news.push(n),
             Parsed::Page(p) if options.drafts || !p.meta.draft => pages.push(p),
             _ => {} // a draft
         }
@@ -136,6 +140,14 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
             .cmp(&b.meta.title.to_lowercase())
     });
     pages.sort_by(|a, b| a.source.path.cmp(&b.source.path));
+    news.sort_by(|a, b| (b.meta.date, &a.meta.title).cmp(&(a.meta.date, &b.meta.title)));
+    if !news.is_empty() && news_section.is_none() {
+        return Err(missing_file(
+            content_dir,
+            &format!("{}/{SECTION_INDEX}", paths.news),
+            "the news overview",
+        ));
+    }
 
     let site = Site {
         settings,
@@ -146,6 +158,8 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
         examples_section,
         examples,
         people,
+        news_section,
+        news,
         pages,
         signatories: crate::signing::store::load(content_dir)?.signatories,
     };
@@ -189,6 +203,8 @@ enum Parsed {
     Actor(Actor),
     ExamplesSection(Section),
     Example(Example),
+    NewsSection(Section),
+    News(NewsItem),
     Page(Page),
 }
 
@@ -260,6 +276,20 @@ fn parse_markdown_file(
             Parsed::Example(Example {
                 meta: yaml::parse(front_matter, &file, 2)?,
                 source: make_source(format!("{}/{slug}/", paths.examples)),
+                slug,
+            })
+        }
+    } else if folder == paths.news {
+        if is_index {
+            Parsed::NewsSection(Section {
+                meta: parse_meta(front_matter)?,
+                source: make_source(format!("{}/", paths.news)),
+            })
+        } else {
+            let slug = slug::slugify(&stem);
+            Parsed::News(NewsItem {
+                meta: yaml::parse(front_matter, &file, 2)?,
+                source: make_source(format!("{}/{slug}/", paths.news)),
                 slug,
             })
         }

@@ -25,6 +25,9 @@ pub struct Settings {
     /// Number of signatures the campaign aims for; shown as progress when set.
     #[serde(default)]
     pub goal: Option<u64>,
+    /// Image shown when a page is shared (Open Graph), a path in the site or a URL.
+    #[serde(default)]
+    pub share_image: Option<String>,
     /// URL path of each section; the folder in `content/` has the same name.
     #[serde(default)]
     pub paths: SectionPaths,
@@ -66,6 +69,8 @@ pub struct SectionPaths {
     /// The page that explains signing.
     pub sign: String,
     pub signatories: String,
+    pub news: String,
+    pub search: String,
 }
 
 impl Default for SectionPaths {
@@ -76,6 +81,8 @@ impl Default for SectionPaths {
             examples: "voorbeelden".into(),
             sign: "onderteken".into(),
             signatories: "ondertekenaars".into(),
+            news: "nieuws".into(),
+            search: "zoeken".into(),
         }
     }
 }
@@ -185,8 +192,30 @@ pub struct ActorMeta {
     /// The appeal's recommendations for this actor, each in markdown.
     #[serde(default)]
     pub recommendations: Vec<String>,
+    /// Who a reader forwards the appeal to for this actor, e.g. "je wethouder".
+    #[serde(default)]
+    pub recipient: Option<String>,
     #[serde(default)]
     pub draft: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewsMeta {
+    pub title: String,
+    pub date: NaiveDate,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub draft: bool,
+}
+
+/// A dated campaign update in `content/nieuws/`.
+#[derive(Debug, Clone)]
+pub struct NewsItem {
+    pub slug: String,
+    pub meta: NewsMeta,
+    pub source: Source,
 }
 
 /// Someone the appeal addresses (Rijk, gemeenten, ...) with its recommendations.
@@ -303,6 +332,10 @@ pub struct Site {
     /// Sorted by title.
     pub examples: Vec<Example>,
     pub people: People,
+    /// The news section's `_index.md`, if the site has news.
+    pub news_section: Option<Section>,
+    /// Newest first.
+    pub news: Vec<NewsItem>,
     /// Every other markdown page, such as the about page.
     pub pages: Vec<Page>,
     pub signatories: Vec<Signatory>,

@@ -96,6 +96,27 @@ pub fn render_inline(markdown: &str, base_path: &str) -> String {
     }
 }
 
+/// The text a reader sees, one paragraph (or heading, or list item) per block, separated by
+/// blank lines; footnote marks and markup left out.
+pub fn to_plain_text(markdown: &str) -> String {
+    let mut text = String::with_capacity(markdown.len());
+    let mut in_footnote = 0usize;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::FootnoteDefinition(_)) => in_footnote += 1,
+            Event::End(TagEnd::FootnoteDefinition) => in_footnote -= 1,
+            _ if in_footnote > 0 => {}
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => {
+                text.push_str("\n\n")
+            }
+            _ => {}
+        }
+    }
+    text.trim().to_string()
+}
+
 /// Raw HTML becomes text; links and images keep only safe targets.
 fn make_safe<'a>(event: Event<'a>, base_path: &str) -> Event<'a> {
     match event {
@@ -203,6 +224,12 @@ mod tests {
         let r = render("[oproep](/oproep/) [extern](//cdn.example/x)", "/sub/");
         assert!(r.html.contains(r#"href="/sub/oproep/""#), "{}", r.html);
         assert!(r.html.contains(r#"href="//cdn.example/x""#), "{}", r.html);
+    }
+
+    #[test]
+    fn plain_text_keeps_blocks_and_drops_marks() {
+        let text = to_plain_text("## Kop\n\nEen *zin*.[^a]\n\n- punt\n\n[^a]: Bron.\n");
+        assert_eq!(text, "Kop\n\nEen zin.\n\npunt");
     }
 
     #[test]

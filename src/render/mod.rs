@@ -3,6 +3,7 @@
 //! Everything a template sees is built once here as small view structs; each page's context
 //! holds references to them, not a copy of the whole site.
 
+mod diff;
 pub mod markdown;
 mod signatories;
 mod templates;
@@ -78,7 +79,7 @@ pub fn render_site(
     let site = &loaded.site;
     let templates = Templates::new(theme)?;
     let views = SiteViews::new(site, theme, base);
-    let jobs = page_jobs(site, views.signatories.page_count());
+    let jobs = page_jobs(site, views.signatories.page_count(), &views.site.facets);
     check_unique_paths(&jobs)?;
 
     let mut files: Vec<OutputFile> = jobs
@@ -91,6 +92,8 @@ pub fn render_site(
             })
         })
         .collect::<Result<_>>()?;
+
+    files.extend(discovery_files(site, &views, &templates, &jobs)?);
 
     // The data the signatory filters load, in chunks, so the page itself stays small.
     let data_dir = Path::new(&site.settings.paths.signatories).join("data");
@@ -150,6 +153,15 @@ enum Kind {
     Sign,
     /// A page of the signatories list, from 1.
     Signatories(usize),
+    /// Every published name on one page, for printing.
+    PrintSignatories,
+    News,
+    NewsItem(usize),
+    Search,
+    /// The examples with one value of a facet: (facet, value).
+    ExampleFilter(usize, usize),
+    /// What changed from version `i - 1` to version `i`.
+    Changes,
     NotFound,
 }
 
@@ -161,7 +173,11 @@ struct Job<'a> {
     source: &'a Path,
 }
 
-fn page_jobs(site: &Site, pages_of_signatories: usize) -> Vec<Job<'_>> {
+fn page_jobs<'a>(
+    site: &'a Site,
+    pages_of_signatories: usize,
+    facets: &[views::Facet],
+) -> Vec<Job<'a>> {
     let mut jobs = vec![
         Job {
             kind: Kind::Home,
@@ -225,6 +241,41 @@ fn page_jobs(site: &Site, pages_of_signatories: usize) -> Vec<Job<'_>> {
             source: &site.home.source.file,
         });
     }
+    let home_file = &site.home.source.file;
+    let mut add =
+        |kind: Kind, path: String, source: &'a Path| jobs.push(Job { kind, path, source });
+    add(
+        Kind::PrintSignatories,
+        format!("{}/afdrukken/", paths.signatories),
+        home_file,
+    );
+    add(Kind::Search, format!("{}/", paths.search), home_file);
+    if site.appeal.versions.len() > 1 {
+        add(
+            Kind::Changes,
+            format!("{}/wijzigingen/", paths.appeal),
+            home_file,
+        );
+    }
+    if let Some(news) = &site.news_section {
+        add(Kind::News, news.source.path.clone(), &news.source.file);
+    }
+    for (i, item) in site.news.iter().enumerate() {
+        add(
+            Kind::NewsItem(i),
+            item.source.path.clone(),
+            &item.source.file,
+        );
+    }
+    for (f, facet) in facets.iter().enumerate() {
+        for (v, value) in facet.values.iter().enumerate() {
+            add(
+                Kind::ExampleFilter(f, v),
+                value.path.clone(),
+                &site.examples_section.source.file,
+            );
+        }
+    }
     for (i, page) in site.pages.iter().enumerate() {
         jobs.push(Job {
             kind: Kind::Page(i),
@@ -260,6 +311,8 @@ struct PageView<'a> {
     /// The page's markdown body as HTML.
     content: &'a str,
     toc: &'a [markdown::Heading],
+    /// Links that share this page, with no script from the other sites.
+    share: Vec<Link>,
     /// Free-form values from the front matter's `extra:`, for custom templates.
     extra: Option<&'a BTreeMap<String, serde_yaml::Value>>,
 }
@@ -397,6 +450,105 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
                 crumbs,
             )
         }
+        Kind::PrintSignatories => {
+            let list = &views.signatories;
+            context.insert("highlighted", &list.highlighted);
+            context.insert("names", &list.named);
+            context.insert("version", &views.versions[views.versions.len() - 1]);
+            context.insert(
+                "appeal_html",
+                &views.version_bodies[views.version_bodies.len() - 1].html,
+            );
+            (
+                "print.html",
+                string(views, "print_title"),
+                None,
+                None,
+                vec![home],
+            )
+        }
+        Kind::News => {
+            let section = site
+                .news_section
+                .as_ref()
+                .expect("a news job has a section");
+            context.insert("news", &views.news);
+            (
+                "news.html",
+                &section.meta.title,
+                section.meta.description.as_deref(),
+                Some(&views.news_intro),
+                vec![home],
+            )
+        }
+        Kind::NewsItem(i) => {
+            let item = &site.news[i];
+            let section = site
+                .news_section
+                .as_ref()
+                .expect("news items have a section");
+            context.insert("item", &views.news[i]);
+            let news_link = Link {
+                title: section.meta.title.clone(),
+                url: format!("{}{}", sv.base_path, section.source.path),
+            };
+            (
+                "news_item.html",
+                &item.meta.title,
+                item.meta.description.as_deref(),
+                Some(&views.news_bodies[i]),
+                vec![home, news_link],
+            )
+        }
+        Kind::Search => (
+            "search.html",
+            string(views, "search_title"),
+            None,
+            None,
+            vec![home],
+        ),
+        Kind::ExampleFilter(f, v) => {
+            let facet = &sv.facets[f];
+            let value = &facet.values[v];
+            let matching: Vec<&views::ExampleCard> =
+                value.examples.iter().map(|&i| &views.examples[i]).collect();
+            context.insert("examples", &matching);
+            context.insert("facet", facet);
+            context.insert("value", value);
+            (
+                "examples.html",
+                &value.title,
+                None,
+                None,
+                vec![home, examples_link],
+            )
+        }
+        Kind::Changes => {
+            let pairs: Vec<serde_json::Value> = views
+                .changes
+                .iter()
+                .enumerate()
+                .map(|(i, html)| {
+                    serde_json::json!({
+                        "from": views.versions[i],
+                        "to": views.versions[i + 1],
+                        "html": html,
+                    })
+                })
+                .collect();
+            context.insert("changes", &pairs);
+            let appeal_link = Link {
+                title: string(views, "nav_appeal").to_string(),
+                url: sv.appeal_url.clone(),
+            };
+            (
+                "changes.html",
+                string(views, "changes_title"),
+                None,
+                None,
+                vec![home, appeal_link],
+            )
+        }
         Kind::NotFound => (
             "404.html",
             string(views, "not_found_title"),
@@ -423,6 +575,7 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
         breadcrumbs,
         content: body.map(|b| b.html.as_str()).unwrap_or_default(),
         toc: body.map(|b| b.toc.as_slice()).unwrap_or_default(),
+        share: share_links(&format!("{}{}", sv.base_url, job.path), title, views),
         extra: match job.kind {
             Kind::Home => Some(&site.home.meta.extra),
             Kind::Page(i) => Some(&site.pages[i].meta.extra),
@@ -435,6 +588,181 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
     context.insert("site", sv);
     context.insert("t", &views.strings);
     templates.render(template, &context)
+}
+
+/// Plain share links: each opens the other site only when a reader clicks it.
+fn share_links(page_url: &str, title: &str, views: &SiteViews) -> Vec<Link> {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+    let (u, t) = (enc(page_url), enc(title));
+    let text = enc(&format!("{title} {page_url}"));
+    let link = |key: &str, url: String| Link {
+        title: string(views, key).to_string(),
+        url,
+    };
+    vec![
+        link("share_whatsapp", format!("https://wa.me/?text={text}")),
+        link(
+            "share_linkedin",
+            format!("https://www.linkedin.com/sharing/share-offsite/?url={u}"),
+        ),
+        link("share_email", crate::mailto::mailto("", title, page_url)),
+        link(
+            "share_x",
+            format!("https://x.com/intent/post?text={t}&url={u}"),
+        ),
+        link(
+            "share_facebook",
+            format!("https://www.facebook.com/sharer/sharer.php?u={u}"),
+        ),
+        link(
+            "share_bluesky",
+            format!("https://bsky.app/intent/compose?text={text}"),
+        ),
+    ]
+}
+
+/// sitemap.xml, robots.txt, the news feed and the search index.
+fn discovery_files(
+    site: &Site,
+    views: &SiteViews,
+    templates: &Templates,
+    jobs: &[Job],
+) -> Result<Vec<OutputFile>> {
+    let sv = &views.site;
+    let bytes = |path: &str, text: String| OutputFile {
+        path: PathBuf::from(path),
+        contents: Contents::Bytes(text.into_bytes()),
+    };
+    let mut sitemap = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for job in jobs {
+        if matches!(job.kind, Kind::NotFound | Kind::PrintSignatories) {
+            continue;
+        }
+        sitemap.push_str(&format!(
+            "  <url><loc>{}</loc></url>\n",
+            html_escape::encode_text(&format!("{}{}", sv.base_url, job.path))
+        ));
+    }
+    sitemap.push_str("</urlset>\n");
+    let mut files = vec![
+        bytes("sitemap.xml", sitemap),
+        bytes(
+            "robots.txt",
+            format!(
+                "User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n",
+                sv.base_url
+            ),
+        ),
+        bytes(
+            &format!("{}/index.json", site.settings.paths.search),
+            search_index(site, views),
+        ),
+    ];
+    if let Some(section) = &site.news_section {
+        let mut context = tera::Context::new();
+        context.insert("site", sv);
+        context.insert("t", &views.strings);
+        context.insert("title", &section.meta.title);
+        context.insert("news", &views.news);
+        let bodies: Vec<&str> = views.news_bodies.iter().map(|b| b.html.as_str()).collect();
+        context.insert("bodies", &bodies);
+        context.insert(
+            "feed_url",
+            &format!("{}{}atom.xml", sv.base_url, section.source.path),
+        );
+        context.insert(
+            "page_url",
+            &format!("{}{}", sv.base_url, section.source.path),
+        );
+        let feed = templates.render("atom.xml", &context)?;
+        files.push(bytes(&format!("{}atom.xml", section.source.path), feed));
+    }
+    Ok(files)
+}
+
+/// A small index for the search page: title, URL and plain text of each page.
+fn search_index(site: &Site, views: &SiteViews) -> String {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        title: &'a str,
+        url: &'a str,
+        text: String,
+    }
+    let sv = &views.site;
+    let mut entries = vec![Entry {
+        title: &site.home.meta.title,
+        url: &sv.home_url,
+        text: plain_text(&views.home_body.html),
+    }];
+    let current = views.versions.len() - 1;
+    entries.push(Entry {
+        title: &views.versions[current].title,
+        url: &sv.appeal_url,
+        text: plain_text(&views.version_bodies[current].html),
+    });
+    for (card, actor) in sv.actors.iter().zip(&site.actors) {
+        entries.push(Entry {
+            title: &card.title,
+            url: &card.url,
+            text: plain_text(&card.recommendations.join(" "))
+                + " "
+                + actor.meta.description.as_deref().unwrap_or(""),
+        });
+    }
+    for (card, body) in views.examples.iter().zip(&views.example_bodies) {
+        entries.push(Entry {
+            title: &card.title,
+            url: &card.url,
+            text: format!(
+                "{} {} {}",
+                card.place,
+                card.organisation.as_deref().unwrap_or(""),
+                plain_text(&body.html)
+            ),
+        });
+    }
+    for (card, body) in views.news.iter().zip(&views.news_bodies) {
+        entries.push(Entry {
+            title: &card.title,
+            url: &card.url,
+            text: plain_text(&body.html),
+        });
+    }
+    let page_urls: Vec<String> = site
+        .pages
+        .iter()
+        .map(|p| format!("{}{}", sv.base_path, p.source.path))
+        .collect();
+    for ((page, body), url) in site.pages.iter().zip(&views.page_bodies).zip(&page_urls) {
+        entries.push(Entry {
+            title: &page.meta.title,
+            url,
+            text: plain_text(&body.html),
+        });
+    }
+    serde_json::to_string(&entries).expect("strings always serialize")
+}
+
+/// The text of an HTML fragment, without tags, with entities decoded.
+fn plain_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let decoded = html_escape::decode_html_entities(&text);
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn string<'a>(views: &'a SiteViews, key: &str) -> &'a str {

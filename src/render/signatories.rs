@@ -29,6 +29,9 @@ pub struct SignatoryView<'a> {
     pub category: Option<&'a str>,
     pub date: String,
     pub highlight: bool,
+    /// The date of the appeal's version that was current when they signed, when there are
+    /// several versions.
+    pub version: Option<String>,
 }
 
 /// Site-wide signature figures, as `site.signatures` in templates.
@@ -62,9 +65,26 @@ pub struct SignatoryList<'a> {
 }
 
 impl<'a> SignatoryList<'a> {
-    pub fn new(signatories: &'a [Signatory], goal: Option<u64>, strings: &Strings) -> Self {
+    pub fn new(
+        signatories: &'a [Signatory],
+        versions: &[NaiveDate],
+        goal: Option<u64>,
+        strings: &Strings,
+    ) -> Self {
         let published: Vec<&Signatory> = signatories.iter().filter(|s| s.publish).collect();
+        // Versions are sorted; someone who signed before the first counts for the first.
+        let version_on = |date: NaiveDate| {
+            (versions.len() > 1).then(|| {
+                versions
+                    .iter()
+                    .rev()
+                    .find(|v| **v <= date)
+                    .unwrap_or(&versions[0])
+                    .to_string()
+            })
+        };
         let view = |s: &'a Signatory| SignatoryView {
+            version: version_on(s.date),
             name: &s.name,
             function: s.function.as_deref(),
             organisation: s.organisation.as_deref(),
@@ -328,7 +348,7 @@ mod tests {
             signatory("a", "den haag", "2021-01-01", true),
             signatory("Verborgen", "Utrecht", "2021-01-03", false),
         ];
-        let list = SignatoryList::new(&all, Some(10), &strings());
+        let list = SignatoryList::new(&all, &[], Some(10), &strings());
         assert_eq!(list.counts.total, 3);
         assert_eq!(list.counts.unnamed, 1);
         assert_eq!(list.counts.percent, Some(30));
@@ -347,7 +367,7 @@ mod tests {
             "2021-01-01",
             true,
         )];
-        let list = SignatoryList::new(&all, None, &strings());
+        let list = SignatoryList::new(&all, &[], None, &strings());
         assert!(!list.chart_places.contains("<script>"));
         assert!(list.chart_places.contains("&lt;script&gt;"));
     }

@@ -55,6 +55,14 @@ pub struct SiteView<'a> {
     pub address_codes: String,
     /// The address as text that harvesters do not recognise, for readers without script.
     pub address_spelled: String,
+    pub news_url: Option<String>,
+    pub search_url: String,
+    /// The page comparing the versions, when there is more than one.
+    pub changes_url: Option<String>,
+    /// Absolute URL of the image shown with shared links.
+    pub share_image: Option<String>,
+    /// The examples overview's filters.
+    pub facets: Vec<Facet>,
 }
 
 /// A field of the signing form; filling it in completes `line` in the mail body.
@@ -115,6 +123,9 @@ pub struct ActorCard {
     pub recommendations: Vec<String>,
     /// Examples that name this actor.
     pub examples: Vec<Link>,
+    pub recipient: Option<String>,
+    /// A `mailto:` that forwards the appeal's recommendations for this actor.
+    pub forward_url: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -130,6 +141,41 @@ pub struct ExampleCard {
     pub themes: Vec<String>,
     pub source: Option<SourceLink>,
     pub date: Option<String>,
+    /// `actor:gemeenten call:x place:utrecht theme:ouders`: what the instant filter matches.
+    pub filter_keys: String,
+}
+
+/// One way to narrow the examples (by actor, call, place or theme) and its values.
+#[derive(Debug, Clone, Serialize)]
+pub struct Facet {
+    /// `actor`, `call`, `place` or `theme`.
+    pub key: &'static str,
+    pub label: String,
+    pub values: Vec<FacetValue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetValue {
+    pub slug: String,
+    pub title: String,
+    /// The page listing the examples with this value, which works without script.
+    pub url: String,
+    /// Site-relative path of that page.
+    #[serde(skip)]
+    pub path: String,
+    #[serde(skip)]
+    pub examples: Vec<usize>,
+}
+
+/// A dated news item, for lists and the feed.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewsCard {
+    pub title: String,
+    pub url: String,
+    /// The absolute URL, for the feed.
+    pub permalink: String,
+    pub date: String,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -164,6 +210,11 @@ pub struct SiteViews<'a> {
     pub examples_intro: Body,
     pub page_bodies: Vec<Body>,
     pub signatories: SignatoryList<'a>,
+    pub news: Vec<NewsCard>,
+    pub news_bodies: Vec<Body>,
+    pub news_intro: Body,
+    /// For each version after the first: the comparison with the one before, as HTML.
+    pub changes: Vec<String>,
 }
 
 fn body(markdown: &str, base_path: &str) -> Body {
@@ -215,6 +266,24 @@ impl<'a> SiteViews<'a> {
                     s
                 }),
                 date: e.meta.date.map(|d| d.to_string()),
+                filter_keys: e
+                    .meta
+                    .actors
+                    .iter()
+                    .map(|a| format!("actor:{a}"))
+                    .chain(e.meta.calls.iter().map(|c| format!("call:{c}")))
+                    .chain(std::iter::once(format!(
+                        "place:{}",
+                        slug::slugify(&e.meta.place)
+                    )))
+                    .chain(
+                        e.meta
+                            .themes
+                            .iter()
+                            .map(|t| format!("theme:{}", slug::slugify(t))),
+                    )
+                    .collect::<Vec<_>>()
+                    .join(" "),
             })
             .collect();
         let examples_naming = |pick: &dyn Fn(&crate::model::Example) -> bool| -> Vec<Link> {
@@ -259,6 +328,13 @@ impl<'a> SiteViews<'a> {
                     .map(|r| markdown::render_inline(r, bp))
                     .collect(),
                 examples: examples_naming(&|e| e.meta.actors.contains(&a.slug)),
+                recipient: a.meta.recipient.clone(),
+                forward_url: forward_mailto(
+                    theme,
+                    a,
+                    &site.appeal.current().meta.title,
+                    &format!("{}{}", base.absolute, a.source.path),
+                ),
             })
             .collect();
 
@@ -304,6 +380,12 @@ impl<'a> SiteViews<'a> {
                 url: examples_url.clone(),
             },
         ];
+        if let Some(news) = &site.news_section {
+            nav.push(Link {
+                title: news.meta.title.clone(),
+                url: url(&news.source.path),
+            });
+        }
         nav.push(Link {
             title: string(theme, "signatories_title"),
             url: url(&format!("{}/", settings.paths.signatories)),
@@ -322,8 +404,11 @@ impl<'a> SiteViews<'a> {
         let current = site.appeal.current();
         let sign_page_url = url(&format!("{}/", settings.paths.sign));
         let signatories_url = url(&format!("{}/", settings.paths.signatories));
+        let version_dates: Vec<chrono::NaiveDate> =
+            site.appeal.versions.iter().map(|v| v.meta.date).collect();
         let list = SignatoryList::new(
             &site.signatories,
+            &version_dates,
             settings.goal,
             &ChartStrings {
                 over_time_title: string(theme, "chart_over_time"),
@@ -382,6 +467,21 @@ impl<'a> SiteViews<'a> {
                 } else {
                     String::new()
                 },
+                news_url: site.news_section.as_ref().map(|n| url(&n.source.path)),
+                search_url: url(&format!("{}/", settings.paths.search)),
+                changes_url: (site.appeal.versions.len() > 1)
+                    .then(|| url(&format!("{}/wijzigingen/", settings.paths.appeal))),
+                share_image: Some(match &settings.share_image {
+                    Some(image) if image.starts_with("http") => image.clone(),
+                    Some(image) => format!("{}{}", base.absolute, image.trim_start_matches('/')),
+                    None => format!("{}static/share.png", base.absolute),
+                }),
+                facets: facets(
+                    site,
+                    theme,
+                    &examples_url,
+                    &site.examples_section.source.path,
+                ),
                 address_spelled: signing
                     .address
                     .replace('@', &format!(" {} ", string(theme, "address_at")))
@@ -425,8 +525,152 @@ impl<'a> SiteViews<'a> {
                 .map(|p| body(&p.source.body, bp))
                 .collect(),
             signatories: list,
+            news: site
+                .news
+                .iter()
+                .map(|n| NewsCard {
+                    title: n.meta.title.clone(),
+                    url: url(&n.source.path),
+                    permalink: format!("{}{}", base.absolute, n.source.path),
+                    date: n.meta.date.to_string(),
+                    description: n.meta.description.clone(),
+                })
+                .collect(),
+            news_bodies: site
+                .news
+                .par_iter()
+                .map(|n| body(&n.source.body, bp))
+                .collect(),
+            news_intro: site
+                .news_section
+                .as_ref()
+                .map(|n| body(&n.source.body, bp))
+                .unwrap_or_default(),
+            changes: site
+                .appeal
+                .versions
+                .windows(2)
+                .map(|pair| {
+                    let text = |v: &crate::model::AppealVersion| {
+                        super::diff::version_text(&v.source.body, &v.meta.calls)
+                    };
+                    super::diff::word_diff_html(&text(&pair[0]), &text(&pair[1]))
+                })
+                .collect(),
         }
     }
+}
+
+/// A mail a reader sends on to someone in this actor's role: the recommendations and a link.
+fn forward_mailto(
+    theme: &Theme,
+    actor: &crate::model::Actor,
+    appeal_title: &str,
+    page_url: &str,
+) -> String {
+    let recipient = actor
+        .meta
+        .recipient
+        .clone()
+        .unwrap_or_else(|| string(theme, "forward_default_recipient"));
+    let mut body = string(theme, "forward_greeting").replace("{recipient}", &recipient);
+    body.push_str("\n\n");
+    body.push_str(
+        &string(theme, "forward_intro")
+            .replace("{actor}", &actor.meta.title)
+            .replace("{appeal}", appeal_title),
+    );
+    body.push_str("\n\n");
+    for recommendation in &actor.meta.recommendations {
+        body.push_str(&format!("- {recommendation}\n"));
+    }
+    body.push_str(&format!(
+        "\n{}\n{page_url}\n\n",
+        string(theme, "forward_read_more")
+    ));
+    body.push_str(&string(theme, "forward_closing"));
+    let subject = string(theme, "forward_subject").replace("{actor}", &actor.meta.title);
+    mailto("", &subject, &body)
+}
+
+/// The facets of the examples overview, each value with the examples that have it.
+pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &str) -> Vec<Facet> {
+    let mut facets = Vec::new();
+    let mut make = |key: &'static str,
+                    segment: &str,
+                    label: &str,
+                    values: Vec<(String, String)>,
+                    has: &dyn Fn(&crate::model::Example, &str) -> bool| {
+        let values: Vec<FacetValue> = values
+            .into_iter()
+            .map(|(slug, title)| {
+                let examples: Vec<usize> = site
+                    .examples
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| has(e, &slug))
+                    .map(|(i, _)| i)
+                    .collect();
+                FacetValue {
+                    url: format!("{examples_url}{segment}/{slug}/"),
+                    path: format!("{examples_path}{segment}/{slug}/"),
+                    slug,
+                    title,
+                    examples,
+                }
+            })
+            .filter(|v| !v.examples.is_empty())
+            .collect();
+        if !values.is_empty() {
+            facets.push(Facet {
+                key,
+                label: string(theme, label),
+                values,
+            });
+        }
+    };
+    make(
+        "actor",
+        "actor",
+        "facet_actor",
+        site.actors
+            .iter()
+            .map(|a| (a.slug.clone(), a.meta.title.clone()))
+            .collect(),
+        &|e, slug| e.meta.actors.iter().any(|a| a == slug),
+    );
+    make(
+        "call",
+        "oproep",
+        "facet_call",
+        site.appeal
+            .calls()
+            .iter()
+            .map(|c| (c.id.clone(), c.title.clone()))
+            .collect(),
+        &|e, id| e.meta.calls.iter().any(|c| c == id),
+    );
+    let mut places: Vec<(String, String)> = site
+        .examples
+        .iter()
+        .map(|e| (slug::slugify(&e.meta.place), e.meta.place.clone()))
+        .collect();
+    places.sort_by_key(|p| p.1.to_lowercase());
+    places.dedup_by(|a, b| a.0 == b.0);
+    make("place", "plaats", "facet_place", places, &|e, slug| {
+        slug::slugify(&e.meta.place) == slug
+    });
+    let mut themes: Vec<(String, String)> = site
+        .examples
+        .iter()
+        .flat_map(|e| e.meta.themes.iter().map(|t| (slug::slugify(t), t.clone())))
+        .collect();
+    themes.sort_by_key(|t| t.1.to_lowercase());
+    themes.dedup_by(|a, b| a.0 == b.0);
+    make("theme", "thema", "facet_theme", themes, &|e, slug| {
+        e.meta.themes.iter().any(|t| slug::slugify(t) == slug)
+    });
+    facets
 }
 
 /// The fragment id of a call on the appeal page.
@@ -442,7 +686,7 @@ fn rebase(url: &str, base_path: &str) -> String {
     }
 }
 
-fn string(theme: &Theme, key: &str) -> String {
+pub fn string(theme: &Theme, key: &str) -> String {
     theme
         .strings
         .get(key)

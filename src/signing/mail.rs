@@ -499,7 +499,12 @@ fn normalise_sender(address: Option<&str>) -> Result<String, Rejection> {
     if valid {
         Ok(address)
     } else {
-        Err(Rejection::InvalidSender(clean_value(&address)))
+        // Enough of it to recognise in the report, not a whole garbled header.
+        let mut shown: String = clean_value(&address).chars().take(80).collect();
+        if address.chars().count() > 80 {
+            shown.push('…');
+        }
+        Err(Rejection::InvalidSender(shown))
     }
 }
 
@@ -515,11 +520,12 @@ fn decide(reading: &BodyReading, subject: &str, automated: bool) -> Result<MailK
     // A request that names the signature always withdraws. A bare word like "intrekken" or
     // "afmelden" only does when no name was filled in: it may be part of the appeal's title in
     // the subject, or of a comment in a mail that clearly signs.
+    let in_subject = withdrawal_request(subject);
     let withdraw = reading.withdraw_explicit
-        || withdrawal_request(subject) == Withdrawal::Explicit
+        || in_subject == Withdrawal::Explicit
         || (!has_name
             && (reading.withdraw_word
-                || (!reading.sign_sentence && withdrawal_request(subject) != Withdrawal::None)));
+                || (!reading.sign_sentence && in_subject != Withdrawal::None)));
     if withdraw {
         return Ok(MailKind::Withdraw);
     }
@@ -809,20 +815,23 @@ enum Separator {
 
 /// Splits "Label: value", also "Label - value" and "Label = value", at the earliest separator.
 fn split_label(line: &str) -> Option<(&str, &str, Separator)> {
-    const SEPARATORS: [(&str, Separator); 6] = [
-        (":", Separator::Colon),
-        ("\u{FF1A}", Separator::Colon),
-        ("=", Separator::Other),
-        (" - ", Separator::Other),
-        (" \u{2013} ", Separator::Other),
-        (" \u{2014} ", Separator::Other),
-    ];
+    // One pass over the line for the earliest separator: this runs for every line of every mail.
+    let bytes = line.as_bytes();
     let mut best: Option<(usize, usize, Separator)> = None;
-    for (pattern, kind) in SEPARATORS {
-        if let Some(pos) = line.find(pattern)
-            && best.is_none_or(|(at, _, _)| pos < at)
-        {
-            best = Some((pos, pattern.len(), kind));
+    for (pos, c) in line.char_indices() {
+        match c {
+            ':' | '\u{FF1A}' => best = Some((pos, c.len_utf8(), Separator::Colon)),
+            '=' => best = Some((pos, 1, Separator::Other)),
+            '-' | '\u{2013}' | '\u{2014}' => {
+                let end = pos + c.len_utf8();
+                if pos > 0 && bytes[pos - 1] == b' ' && bytes.get(end) == Some(&b' ') {
+                    best = Some((pos - 1, c.len_utf8() + 2, Separator::Other));
+                }
+            }
+            _ => {}
+        }
+        if best.is_some() {
+            break;
         }
     }
     let (label, value, kind) = match best {
@@ -1203,13 +1212,13 @@ fn reply_header(lower: &str, following: &[&str]) -> Option<Cut> {
     // "Op ma 3 mrt 2025 om 10:12 schreef Jan <jan@example.nl>:", also when the mail program
     // wrapped it; Apple Mail: "Op 3 mrt 2025, om 10:12 heeft Jan het volgende geschreven:".
     // The date in it tells it apart from a sentence like "Op de website schreef u ...".
-    let dated = lower.chars().any(|c| c.is_ascii_digit());
-    let attribution = (dated
-        && ((lower.starts_with("op ")
-            && (lower.contains(" schreef") || lower.contains("geschreven")))
-            || (lower.starts_with("on ") && lower.contains(" wrote"))
-            || (lower.starts_with("am ") && lower.contains(" schrieb"))
-            || (lower.starts_with("le ") && lower.contains(" a écrit"))))
+    let dated = || lower.bytes().any(|b| b.is_ascii_digit());
+    let attribution = (((lower.starts_with("op ")
+        && (lower.contains(" schreef") || lower.contains("geschreven")))
+        || (lower.starts_with("on ") && lower.contains(" wrote"))
+        || (lower.starts_with("am ") && lower.contains(" schrieb"))
+        || (lower.starts_with("le ") && lower.contains(" a écrit")))
+        && dated())
         || lower.ends_with("wrote:")
         || lower.ends_with("schreef:")
         || lower.ends_with("geschreven:");
@@ -1223,7 +1232,10 @@ fn reply_header(lower: &str, following: &[&str]) -> Option<Cut> {
         let name = name.trim().trim_matches('*').trim().to_lowercase();
         (!name.is_empty()).then_some(name)
     };
-    if header_name(lower).is_some_and(|name| name == "van" || name == "from") {
+    let may_be_header = ["van", "from", "*van", "*from"]
+        .iter()
+        .any(|start| lower.starts_with(start));
+    if may_be_header && header_name(lower).is_some_and(|name| name == "van" || name == "from") {
         let more_headers = following
             .iter()
             .filter(|line| !line.trim().is_empty())
@@ -1304,6 +1316,22 @@ fn withdrawal_request(lower: &str) -> Withdrawal {
         "remove me",
         "unsubscribe",
     ];
+    // Every pattern below contains one of these stems; most lines contain none of them.
+    const STEMS: &[&str] = &[
+        "trek",
+        "verwijder",
+        "schrap",
+        "withdraw",
+        "remove",
+        "delete",
+        "retract",
+        "meld",
+        "schrij",
+        "unsubscribe",
+    ];
+    if !STEMS.iter().any(|stem| lower.contains(stem)) {
+        return Withdrawal::None;
+    }
     // "trek" on its own as a word: "hierbij trek ik mijn handtekening in", not "betrekken".
     let trek = lower.starts_with("trek ") || lower.contains(" trek ");
     let names_signature = OBJECTS.iter().any(|o| lower.contains(o))

@@ -521,7 +521,7 @@ impl LinkContext {
             .into_iter()
             .filter_map(|file| source_text(file, true))
             .collect();
-        // A call's text, say, is written in a data file and shown on pages.
+        // Values from the data files show on pages too (the site's description, the people).
         for data in [crate::load::SETTINGS_FILE, crate::load::PEOPLE_FILE] {
             texts.extend(source_text(&content.join(data), false));
         }
@@ -980,38 +980,21 @@ fn check_external_links(
     let urls: Vec<&String> = uses.keys().collect();
     let failures = request_all(&urls, timeout);
     let mut problems = Vec::new();
-    let mut unchecked = 0;
-    for (url, failure) in failures {
+    for (url, Failure(reason)) in failures {
         let Some(users) = uses.get(url) else { continue };
-        match failure {
-            Failure::NoTls => unchecked += 1,
-            Failure::Dead(reason) => {
-                for (file, line) in users {
-                    problems.push(Problem::new(Severity::Warning, file, *line).says(
-                        format!("external link does not work: {url} ({reason})"),
-                        "open it in a browser; if the page moved, update the link; if the site \
-                         is down, try again later",
-                    ));
-                }
-            }
+        for (file, line) in users {
+            problems.push(Problem::new(Severity::Warning, file, *line).says(
+                format!("external link does not work: {url} ({reason})"),
+                "open it in a browser; if the page moved, update the link; if the site \
+                 is down, try again later",
+            ));
         }
-    }
-    if unchecked > 0 {
-        problems.push(
-            Problem::new(Severity::Warning, Path::new("content"), None).says(
-                format!("{unchecked} https links were not checked: this oproep has no TLS support"),
-                "check them in a browser, or use an oproep built with TLS",
-            ),
-        );
     }
     problems
 }
 
-enum Failure {
-    Dead(String),
-    /// ureq is built without TLS, so https can not be checked at all.
-    NoTls,
-}
+/// Why an external link does not work.
+struct Failure(String);
 
 fn request_all<'a>(urls: &[&'a String], timeout: Duration) -> Vec<(&'a String, Failure)> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -1046,20 +1029,19 @@ fn request(agent: &ureq::Agent, url: &str, timeout: Duration) -> Option<Failure>
     };
     match status {
         Ok(response) if response.status().as_u16() < 400 => None,
-        Ok(response) => Some(Failure::Dead(format!("HTTP {}", response.status()))),
+        Ok(response) => Some(Failure(format!("HTTP {}", response.status()))),
         Err(err) => Some(failure_of(err, timeout)),
     }
 }
 
 fn failure_of(err: ureq::Error, timeout: Duration) -> Failure {
     let reason = match err {
-        ureq::Error::TlsRequired => return Failure::NoTls,
         ureq::Error::Timeout(_) => format!("no answer within {} s", timeout.as_secs_f32()),
         ureq::Error::HostNotFound => "the host does not exist".into(),
         ureq::Error::Io(e) => format!("cannot connect: {e}"),
         other => other.to_string(),
     };
-    Failure::Dead(reason)
+    Failure(reason)
 }
 
 #[cfg(test)]

@@ -29,6 +29,9 @@ use crate::{BuildOptions, RenderedSite};
 const DEBOUNCE: Duration = Duration::from_millis(25);
 const EVENTS_PATH: &str = "/__oproep/events";
 const SCRIPT_PATH: &str = "/__oproep/reload.js";
+/// The overlay is styled from a file: the site's Content-Security-Policy forbids inline styles.
+const OVERLAY_CSS_PATH: &str = "/__oproep/overlay.css";
+const OVERLAY_CSS: &str = "#oproep-error{position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;margin:0;padding:1rem 1.25rem;background:#7a1010;color:#fff;font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap;z-index:99999}";
 const RELOAD_SCRIPT: &str = include_str!("serve_reload.js");
 /// Sent on the reload channel when the server stops.
 const SHUTDOWN: u64 = u64::MAX;
@@ -109,6 +112,7 @@ async fn run(options: ServeOptions, report: Arc<dyn Fn(&str) + Send + Sync>) -> 
     let app = Router::new()
         .route(EVENTS_PATH, get(events))
         .route(SCRIPT_PATH, get(reload_script))
+        .route(OVERLAY_CSS_PATH, get(overlay_css))
         .fallback(get(file))
         .with_state(shared.clone());
     axum::serve(listener, app)
@@ -275,6 +279,14 @@ async fn reload_script() -> Response {
         .into_response()
 }
 
+async fn overlay_css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        OVERLAY_CSS,
+    )
+        .into_response()
+}
+
 /// Serves a file of the site; HTML gets the reload script and, after a failed build, the error.
 async fn file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     let path = percent_encoding::percent_decode_str(uri.path().trim_start_matches('/'))
@@ -336,7 +348,7 @@ fn inject(html: &[u8], error: Option<&str>) -> Vec<u8> {
     let mut addition = String::new();
     if let Some(error) = error {
         addition.push_str(&format!(
-            "<div id=\"oproep-error\" role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;margin:0;padding:1rem 1.25rem;background:#7a1010;color:#fff;font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap;z-index:99999\"><strong>oproep: the last change could not be built; this is the last good version.</strong>\n{}</div>",
+            "<link rel=\"stylesheet\" href=\"{OVERLAY_CSS_PATH}\"><div id=\"oproep-error\" role=\"alert\"><strong>oproep: the last change could not be built; this is the last good version.</strong>\n{}</div>",
             html_escape::encode_text(error)
         ));
     }

@@ -132,3 +132,31 @@ fn embedded_files(dir: &'static Dir<'static>) -> Vec<&'static include_dir::File<
     }
     files
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A string missing in one language would show its key on the site.
+    #[test]
+    fn every_language_has_every_string() {
+        let keys = |language: &str| -> Vec<String> {
+            let theme =
+                load_theme(Path::new("/nonexistent"), DEFAULT_THEME_NAME, language).unwrap();
+            let mut keys: Vec<String> = theme.strings.keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        let dutch = keys("nl");
+        assert!(dutch.len() > 50);
+        for language in available_languages() {
+            assert_eq!(keys(&language), dutch, "strings/{language}.yaml");
+        }
+    }
+
+    #[test]
+    fn an_unknown_language_is_a_clear_error() {
+        let err = load_theme(Path::new("/nonexistent"), DEFAULT_THEME_NAME, "fy").unwrap_err();
+        assert!(err.to_string().contains("language `fy`"), "{err}");
+    }
+}

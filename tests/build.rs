@@ -368,3 +368,18 @@ fn the_repository_site_builds_with_all_its_pages() {
         5
     );
 }
+
+#[test]
+fn the_interface_can_be_english() {
+    let site = Site::new();
+    site.write(
+        "content/site.yaml",
+        &SITE_YAML.replace("language: nl", "language: en"),
+    );
+    site.build_ok(&[]);
+    let home = site.html("public/index.html");
+    assert_eq!(select(&home, "html[lang=en]").len(), 1);
+    assert_eq!(text(&select(&home, "a.sign-button")[0]), "Sign");
+    let appeal = site.html("public/oproep/index.html");
+    assert!(text(&select(&appeal, "main")[0]).contains("21 December 2020"));
+}

@@ -19,6 +19,8 @@ pub fn word_diff_html(old: &str, new: &str) -> String {
     for change in diff.iter_all_changes() {
         let value = change.value();
         let (open, close) = match change.tag() {
+            // A change of spacing alone is nothing a reader would notice.
+            _ if value.trim().is_empty() => ("", ""),
             ChangeTag::Equal => ("", ""),
             ChangeTag::Delete => ("<del>", "</del>"),
             ChangeTag::Insert => ("<ins>", "</ins>"),

@@ -106,7 +106,10 @@ pub fn to_plain_text(markdown: &str) -> String {
             Event::Start(Tag::FootnoteDefinition(_)) => in_footnote += 1,
             Event::End(TagEnd::FootnoteDefinition) => in_footnote -= 1,
             _ if in_footnote > 0 => {}
-            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            // Raw HTML is shown as text on the page, so it is text here too.
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                text.push_str(&t)
+            }
             Event::SoftBreak | Event::HardBreak => text.push(' '),
             Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => {
                 text.push_str("\n\n")

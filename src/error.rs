@@ -49,7 +49,7 @@ pub enum Error {
     Mail(#[from] crate::signing::mail::MailError),
 
     /// The output directory can not be used.
-    #[error("output {}: {message}", path.display())]
+    #[error("{}: {message}", path.display())]
     Output { path: PathBuf, message: String },
 }
 

@@ -1,5 +1,6 @@
 //! The `oproep` command: a thin layer over the library.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -227,21 +228,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .iter()
                 .filter(|p| p.severity == oproep::check::Severity::Error)
                 .count();
-            match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&problems)?),
-                Format::Text => {
-                    for problem in &problems {
-                        println!("{problem}");
-                    }
-                    println!("{errors} errors, {} warnings", problems.len() - errors);
-                }
-            }
+            // A closed pipe (`| head`) ends the output; it is not an error.
+            let mut out = std::io::stdout().lock();
+            let _ = match format {
+                Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&problems)?),
+                Format::Text => problems
+                    .iter()
+                    .try_for_each(|problem| writeln!(out, "{problem}"))
+                    .and_then(|_| {
+                        let warnings = problems.len() - errors;
+                        writeln!(
+                            out,
+                            "{}, {}",
+                            plural(errors, "error"),
+                            plural(warnings, "warning")
+                        )
+                    }),
+            };
+
             if errors > 0 {
                 return Err(anyhow::anyhow!("the check found {errors} errors"));
             }
         }
     }
     Ok(())
+}
+
+/// `1 error`, `2 errors`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn sign(command: SignCommand) -> anyhow::Result<()> {

@@ -61,8 +61,3 @@ fn hint_for(message: &str) -> String {
         "check the indentation, and put values that contain `:` or `#` in quotes".into()
     }
 }
-
-/// Serializes a data file such as the signatory list.
-pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, serde_yaml::Error> {
-    serde_yaml::to_string(value)
-}

@@ -486,6 +486,28 @@ fn unusable_mails_are_rejected_with_reasons() {
         parse_mail(&mail("From: a@example.nl\n\nPlaats: Utrecht\n")),
         Err(Rejection::NameMissing)
     );
+    // Auto-replies repeat the subject, which may ask to withdraw; only a person withdraws.
+    assert_eq!(
+        parse_mail(&mail(
+            "From: b@example.nl\nAuto-Submitted: auto-replied\n\
+             Subject: Automatisch antwoord: Handtekening intrekken\n\nIk ben afwezig.\n"
+        )),
+        Err(Rejection::Automated)
+    );
+    assert_eq!(
+        parse_mail(&mail(
+            "From: b@example.nl\nPrecedence: bulk\nSubject: Afmelden\n\nNieuws.\n"
+        )),
+        Err(Rejection::Automated)
+    );
+    // The same subject from a person does withdraw.
+    assert_eq!(
+        parse_mail(&mail(
+            "From: b@example.nl\nSubject: Handtekening intrekken\n\nGroet\n"
+        ))
+        .map(|m| m.kind),
+        Ok(MailKind::Withdraw)
+    );
     let long = "x".repeat(201);
     assert_eq!(
         parse_mail(&mail(&format!("From: a@example.nl\n\nNaam: {long}\n"))),
@@ -611,50 +633,6 @@ fn damaged_mails_never_panic() {
                 bytes,
             });
         }
-    }
-}
-
-/// Run with `cargo test --release --test mail_intake -- --ignored --nocapture`: 50,000 mails
-/// must parse in well under 2 s in release mode.
-#[test]
-#[ignore = "timing; run in release mode"]
-fn parsing_50_000_mails_is_fast() {
-    let mut sources = Vec::new();
-    for name in [
-        "plain_utf8.eml",
-        "quoted_printable.eml",
-        "base64.eml",
-        "multipart_alternative.eml",
-        "html_only.eml",
-        "rfc2047_latin1.eml",
-        "reply_quoted.eml",
-        "reply_outlook.eml",
-        "rewrapped.eml",
-        "outlook_1252_crlf.eml",
-    ] {
-        sources.extend(read(name));
-    }
-    let mails: Vec<RawMail> = (0..50_000)
-        .map(|i| sources[i % sources.len()].clone())
-        .collect();
-    let start = std::time::Instant::now();
-    let signed = mails
-        .iter()
-        .filter(|m| {
-            matches!(
-                parse_mail(m),
-                Ok(SigningMail {
-                    kind: MailKind::Sign(_),
-                    ..
-                })
-            )
-        })
-        .count();
-    let elapsed = start.elapsed();
-    println!("parsed {} mails in {elapsed:?}", mails.len());
-    assert_eq!(signed, mails.len());
-    if !cfg!(debug_assertions) {
-        assert!(elapsed.as_secs_f64() < 2.0, "{elapsed:?}");
     }
 }
 

@@ -190,7 +190,7 @@ fn the_site_names_only_those_who_consented_and_escapes_names() {
         !main.contains("Piet Pietersen"),
         "a name without consent is shown"
     );
-    assert!(main.contains("en 1 anderen"), "{main}");
+    assert!(main.contains("en 1 ander die"), "{main}");
     assert!(
         main.contains("<script>alert('naam')</script>"),
         "the name is not shown as text"

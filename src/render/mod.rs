@@ -122,6 +122,9 @@ pub fn render_site(
     Ok(files)
 }
 
+/// Examples shown on the home page.
+const HOME_EXAMPLES: usize = 3;
+
 /// Page 1 is the list's own URL; the others are `pagina/N/` below it.
 fn signatories_page_path(base: &str, number: usize) -> String {
     if number == 1 {
@@ -367,7 +370,7 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
         ),
         Kind::Actor(i) => {
             let actor = &site.actors[i];
-            context.insert("actor", &sv.actors[i]);
+            context.insert("actor", &views.actors[i]);
             (
                 "actor.html",
                 &actor.meta.title,
@@ -565,7 +568,8 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
         ));
     }
     if matches!(job.kind, Kind::Home) {
-        context.insert("examples", &views.examples);
+        let first = &views.examples[..views.examples.len().min(HOME_EXAMPLES)];
+        context.insert("examples", first);
     }
     let page = PageView {
         title,

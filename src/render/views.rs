@@ -198,6 +198,8 @@ pub struct Body {
 /// Everything rendered once per build, shared by all pages.
 pub struct SiteViews<'a> {
     pub site: SiteView<'a>,
+    /// The actors with the examples that name them, for the actor pages.
+    pub actors: Vec<ActorCard>,
     /// The theme's interface strings, as `t` in templates.
     pub strings: &'a serde_json::Map<String, serde_json::Value>,
     pub versions: Vec<VersionView>,
@@ -440,6 +442,7 @@ impl<'a> SiteViews<'a> {
             )
         };
         SiteViews {
+            actors: actors.clone(),
             strings: &theme.strings,
             site: SiteView {
                 title: &settings.title,
@@ -493,8 +496,23 @@ impl<'a> SiteViews<'a> {
                 actors_url,
                 examples_url,
                 nav,
-                calls: versions[current_index].calls.clone(),
-                actors,
+                // The site-wide lists stay small: which examples belong to a call or an actor
+                // is only needed on the appeal and actor pages, not in every page's context.
+                calls: versions[current_index]
+                    .calls
+                    .iter()
+                    .map(|c| CallView {
+                        examples: Vec::new(),
+                        ..c.clone()
+                    })
+                    .collect(),
+                actors: actors
+                    .iter()
+                    .map(|a| ActorCard {
+                        examples: Vec::new(),
+                        ..a.clone()
+                    })
+                    .collect(),
                 people: &site.people,
                 appeal_title: &current.meta.title,
             },

@@ -124,7 +124,8 @@ pub fn apply_mails(
         let sender = &senders[i];
         let name = match &mail.kind {
             MailKind::Sign(fields) => Some(fields.name.clone()),
-            MailKind::Withdraw => None,
+            // The report names who withdrew, as far as they are known.
+            MailKind::Withdraw => index.get(sender).map(|&i| data.signatories[i].name.clone()),
         };
         let outcome = if latest[sender.as_str()] != i {
             Outcome::Skipped("a later mail from the same sender replaces this one".into())

@@ -13,11 +13,12 @@ use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use mail_parser::decoders::html::html_to_text;
 use mail_parser::mailbox::{maildir, mbox};
-use mail_parser::{MessageParser, PartType};
+use mail_parser::{HeaderName, MessageParser, PartType};
 
 /// Longest name or other field value accepted, in characters: anything longer is almost
 /// certainly a swallowed paragraph rather than what the signatory meant to publish.
@@ -431,8 +432,22 @@ pub fn parse_mail(raw: &RawMail) -> Result<SigningMail, Rejection> {
     })
 }
 
+/// A parser that fully parses only the headers used here and keeps all others raw: exported
+/// mails carry dozens of Received, DKIM and ARC headers, and parsing those would triple the time.
+fn parser() -> &'static MessageParser {
+    static PARSER: OnceLock<MessageParser> = OnceLock::new();
+    PARSER.get_or_init(|| {
+        MessageParser::new()
+            .with_mime_headers()
+            .header_address(HeaderName::From)
+            .header_date(HeaderName::Date)
+            .header_id(HeaderName::MessageId)
+            .header_text(HeaderName::Subject)
+    })
+}
+
 fn decode(bytes: &[u8]) -> Option<Decoded> {
-    let message = MessageParser::default().parse(bytes)?;
+    let message = parser().parse(bytes)?;
     let sender = message
         .from()
         .and_then(|from| from.first())

@@ -107,17 +107,38 @@ pub fn remove(root: &Path, which: Removal) -> Result<crate::model::Signatory> {
     match matches.as_slice() {
         [one] => {
             let removed = data.signatories.remove(*one);
+            // Someone who signed by mail stays removed when the same export is imported again.
+            if let Some(sender) = &removed.sender
+                && !data.withdrawn.iter().any(|w| &w.sender == sender)
+            {
+                data.withdrawn.push(store::Withdrawal {
+                    sender: sender.clone(),
+                    date: chrono::Local::now().date_naive(),
+                });
+            }
             store::save(&content_dir, &data)?;
             Ok(removed)
         }
         [] => Err(crate::Error::Output {
             path: file,
-            message: "no signatory matches\n  hint: check the spelling of the name (see content/signatories.yaml)".into(),
+            message: match which {
+                Removal::Address(_) => {
+                    "no signatory signed with that address\n  hint: check the address".into()
+                }
+                Removal::Name { .. } => "no signatory has that name\n  hint: check the spelling \
+                    (see content/signatories.yaml)"
+                    .into(),
+            },
         }),
         many => {
             let places: Vec<String> = many
                 .iter()
-                .map(|&i| data.signatories[i].place.clone().unwrap_or_else(|| "no place".into()))
+                .map(|&i| {
+                    data.signatories[i]
+                        .place
+                        .clone()
+                        .unwrap_or_else(|| "no place".into())
+                })
                 .collect();
             Err(crate::Error::Output {
                 path: file,

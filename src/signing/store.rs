@@ -44,24 +44,77 @@ pub fn load(content_dir: &Path) -> Result<SignatoryData> {
     if !file.exists() {
         return Ok(SignatoryData::default());
     }
-    let data: SignatoryData = yaml::parse(&crate::load::read_text(&file)?, &file, 1)?;
+    let text = crate::load::read_text(&file)?;
+    let data = parse(&text, &file)?;
     for (i, s) in data.signatories.iter().enumerate() {
         if s.name.trim().is_empty() {
+            let line = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.contains("name"))
+                .nth(i)
+                .map(|(n, _)| n + 1);
             return Err(Error::content(
-                Location::file(&file),
+                Location {
+                    path: file.clone(),
+                    line,
+                    column: None,
+                },
                 format!("signatory {} has an empty name", i + 1),
-                "fill in the name, or remove the signatory with `oproep sign remove`",
+                "fill in the name, or delete this signatory's lines from the file",
             ));
         }
     }
     Ok(data)
 }
 
+/// The file is YAML. What `oproep sign` writes is also JSON (YAML's flow style, one signatory
+/// a line), which serde_json reads many times faster than a YAML parser: large lists load
+/// quickly, and a hand-edited file in any YAML style still loads, just slower.
+fn parse(text: &str, file: &Path) -> Result<SignatoryData> {
+    let body: String = text
+        .lines()
+        .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if body.trim_start().starts_with('{')
+        && let Ok(data) = serde_json::from_str(&body)
+    {
+        return Ok(data);
+    }
+    yaml::parse(text, file, 1)
+}
+
+/// One signatory a line, in JSON, which is also YAML (see `parse`).
+fn to_text(data: &SignatoryData) -> serde_json::Result<String> {
+    let mut text = String::with_capacity(data.signatories.len() * 160 + 64);
+    text.push_str("{\"signatories\": [\n");
+    for (i, signatory) in data.signatories.iter().enumerate() {
+        text.push_str(&serde_json::to_string(signatory)?);
+        text.push_str(if i + 1 < data.signatories.len() {
+            ",\n"
+        } else {
+            "\n"
+        });
+    }
+    text.push_str("],\n\"withdrawn\": [\n");
+    for (i, withdrawal) in data.withdrawn.iter().enumerate() {
+        text.push_str(&serde_json::to_string(withdrawal)?);
+        text.push_str(if i + 1 < data.withdrawn.len() {
+            ",\n"
+        } else {
+            "\n"
+        });
+    }
+    text.push_str("]}\n");
+    Ok(text)
+}
+
 /// Writes the data file atomically: a temporary file beside it, flushed to disk, renamed over
 /// it. A crash at any moment leaves either the old or the new file, never half of one.
 pub fn save(content_dir: &Path, data: &SignatoryData) -> Result<()> {
     let file = content_dir.join(SIGNATORIES_FILE);
-    let text = yaml::to_string(data).map_err(|e| Error::Output {
+    let text = to_text(data).map_err(|e| Error::Output {
         path: file.clone(),
         message: format!("cannot write the signatory data: {e}"),
     })?;
@@ -191,4 +244,41 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
     file.write_all(text.as_bytes())
         .and_then(|_| file.sync_all())
         .map_err(|e| Error::io("cannot write", path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> SignatoryData {
+        let text = "signatories:\n- name: \"Zoë \\\"Z\\\" <b>\"\n  place: Ede\n  date: 2021-01-02\n  publish: true\n  highlight: true\n  sender: abc\nwithdrawn:\n- sender: def\n  date: 2021-02-03\n";
+        parse(text, Path::new("signatories.yaml")).unwrap()
+    }
+
+    #[test]
+    fn what_is_written_reads_back_as_json_and_as_yaml() {
+        let data = sample();
+        assert_eq!(data.signatories[0].name, "Zoë \"Z\" <b>");
+        let text = to_text(&data).unwrap();
+        let as_json: SignatoryData = serde_json::from_str(&text).unwrap();
+        let as_yaml: SignatoryData =
+            yaml::parse(&format!("{HEADER}{text}"), Path::new("x"), 1).unwrap();
+        assert_eq!(as_json, data);
+        assert_eq!(as_yaml, data);
+        assert_eq!(
+            parse(&format!("{HEADER}{text}"), Path::new("x")).unwrap(),
+            data
+        );
+    }
+
+    #[test]
+    fn a_hand_edit_in_yaml_style_still_loads_and_errors_name_the_line() {
+        let text = "{\"signatories\": [\n{\"name\": \"A\", \"date\": \"2021-01-01\"},\n{name: B, date: 2021-01-02}\n]}\n";
+        assert_eq!(parse(text, Path::new("x")).unwrap().signatories.len(), 2);
+        let broken = "{\"signatories\": [\n{\"name\": \"A\", \"date\": \"2021-13-01\"}\n]}\n";
+        let err = parse(broken, Path::new("signatories.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("signatories.yaml:2"), "{err}");
+    }
 }

@@ -40,7 +40,8 @@
 
   // Each field completes its own line of the template, e.g. "Naam:" -> "Naam: Jan".
   function filledBody() {
-    var lines = form.dataset.body.split("\n");
+    // Trailing spaces in the template do not count: the fields name the trimmed lines.
+    var lines = form.dataset.body.split("\n").map(function (l) { return l.replace(/\s+$/, ""); });
     form.querySelectorAll("[data-line]").forEach(function (input) {
       if (input.type === "radio" && !input.checked) return;
       var value = input.value.replace(/[\r\n]+/g, " ").trim();

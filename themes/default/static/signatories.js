@@ -28,6 +28,10 @@
     return loading;
   }
 
+  function norm(text) {
+    return text.trim().toLowerCase();
+  }
+
   function item(row) {
     // Rows are [name, function, organisation, place, category]; text only, never markup.
     var li = document.createElement("li");
@@ -53,8 +57,9 @@
 
   function apply() {
     var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
-    var cat = category ? category.value : "";
-    var plc = place ? place.value.toLowerCase() : "";
+    // The page counts "Den Haag" and "den haag " as one place; so does the filter.
+    var cat = category ? norm(category.value) : "";
+    var plc = place ? norm(place.value) : "";
     if (!words.length && !cat && !plc) {
       results.hidden = true;
       staticList.hidden = false;
@@ -64,8 +69,8 @@
     status.textContent = status.dataset.loading;
     load().then(function (all) {
       var found = all.filter(function (row) {
-        if (cat && row[4] !== cat) return false;
-        if (plc && row[3].toLowerCase() !== plc) return false;
+        if (cat && norm(row[4]) !== cat) return false;
+        if (plc && norm(row[3]) !== plc) return false;
         var text = row.slice(0, 4).join(" ").toLowerCase();
         return words.every(function (w) { return text.indexOf(w) >= 0; });
       });

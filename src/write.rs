@@ -21,9 +21,11 @@ pub fn write_site(output: &Path, files: &[OutputFile]) -> Result<()> {
         .tempdir_in(&parent)
         .map_err(|e| Error::io("cannot create a temporary folder in", &parent, e))?;
 
+    // The previous build, if there is one: files that did not change are linked, not written.
+    let previous = output.join("index.html").is_file().then_some(output);
     files
         .par_iter()
-        .try_for_each(|file| write_file(staging.path(), file))?;
+        .try_for_each(|file| write_file(staging.path(), previous, file))?;
 
     swap_in(staging, output)
 }
@@ -54,17 +56,34 @@ fn parent_of(output: &Path) -> PathBuf {
     }
 }
 
-fn write_file(root: &Path, file: &OutputFile) -> Result<()> {
+fn write_file(root: &Path, previous: Option<&Path>, file: &OutputFile) -> Result<()> {
     let target = root.join(&file.path);
     if let Some(dir) = target.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
     }
-    let written = match &file.contents {
-        Contents::Bytes(bytes) => fs::write(&target, bytes),
-        Contents::Embedded(bytes) => fs::write(&target, bytes),
-        Contents::CopyOf(source) => fs::copy(source, &target).map(|_| ()),
+    let bytes: std::borrow::Cow<[u8]> = match &file.contents {
+        Contents::Bytes(bytes) => bytes.into(),
+        Contents::Embedded(bytes) => (*bytes).into(),
+        Contents::CopyOf(source) => fs::read(source)
+            .map_err(|e| Error::io("cannot read", source, e))?
+            .into(),
     };
-    written.map_err(|e| Error::io("cannot write", &target, e))
+    if let Some(previous) = previous
+        && link_if_unchanged(&previous.join(&file.path), &target, &bytes)
+    {
+        return Ok(());
+    }
+    fs::write(&target, &bytes).map_err(|e| Error::io("cannot write", &target, e))
+}
+
+/// Links `target` to the previous build's file when its bytes are the same: a link is much
+/// cheaper than writing, and the file's date stays what it was, so uploads can skip it.
+/// The new build never writes into a linked file, so the old site is never changed.
+fn link_if_unchanged(old: &Path, target: &Path, bytes: &[u8]) -> bool {
+    let same_size = fs::metadata(old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
+    same_size
+        && fs::read(old).is_ok_and(|old_bytes| old_bytes == bytes)
+        && fs::hard_link(old, target).is_ok()
 }
 
 /// Moves the finished build into place; the old output is removed only after that worked.

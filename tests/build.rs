@@ -383,3 +383,27 @@ fn the_interface_can_be_english() {
     let appeal = site.html("public/oproep/index.html");
     assert!(text(&select(&appeal, "main")[0]).contains("21 December 2020"));
 }
+
+#[cfg(unix)]
+#[test]
+fn unchanged_files_are_not_rewritten() {
+    use std::os::unix::fs::MetadataExt;
+    let site = Site::new();
+    site.build_ok(&[]);
+    let inode = |p: &str| std::fs::metadata(site.path(p)).unwrap().ino();
+    let untouched = inode("public/voorbeelden/wijkacademie/index.html");
+    let changed = inode("public/voorbeelden/zwemles/index.html");
+    site.write(
+        "content/voorbeelden/zwemles.md",
+        "---\ntitle: Zwemles\nplace: Hilversum\nactors: [gemeenten]\ncalls: [ruimte]\nthemes: [sport]\n---\nNieuwe tekst.\n",
+    );
+    site.build_ok(&[]);
+    assert_eq!(
+        inode("public/voorbeelden/wijkacademie/index.html"),
+        untouched,
+        "an unchanged page was rewritten"
+    );
+    assert_ne!(inode("public/voorbeelden/zwemles/index.html"), changed);
+    let page = std::fs::read_to_string(site.path("public/voorbeelden/zwemles/index.html")).unwrap();
+    assert!(page.contains("Nieuwe tekst."));
+}

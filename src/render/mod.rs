@@ -79,7 +79,9 @@ pub fn render_site(
     let site = &loaded.site;
     let templates = Templates::new(theme)?;
     let views = SiteViews::new(site, theme, base);
-    let jobs = page_jobs(site, views.signatories.page_count(), &views.site.facets);
+    let mut views = views;
+    views.cards = render_cards(&views, &templates)?;
+    let jobs = page_jobs(site, views.signatories.page_count(), &views.facets);
     check_unique_paths(&jobs)?;
 
     let mut files: Vec<OutputFile> = jobs
@@ -120,6 +122,21 @@ pub fn render_site(
         });
     }
     Ok(files)
+}
+
+/// Renders each example's card once with the theme's `example_card.html`.
+fn render_cards(views: &SiteViews, templates: &Templates) -> Result<Vec<String>> {
+    views
+        .examples
+        .par_iter()
+        .map(|example| {
+            let mut context = tera::Context::new();
+            context.insert("example", example);
+            context.insert("site", &views.site);
+            context.insert("t", &views.strings);
+            templates.render("example_card.html", &context)
+        })
+        .collect()
 }
 
 /// Examples shown on the home page.
@@ -380,7 +397,8 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
             )
         }
         Kind::Examples => {
-            context.insert("examples", &views.examples);
+            context.insert("cards", &views.cards);
+            context.insert("facets", &views.facets);
             (
                 "examples.html",
                 &site.examples_section.meta.title,
@@ -426,12 +444,12 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
                     url: format!("{}{}", sv.base_path, signatories_page_path(base, n)),
                 })
                 .collect();
-            context.insert("names", list.page(number));
+            context.insert("names_html", &list.items_html(list.page(number)));
             context.insert("page_number", &number);
             context.insert("data_url", &format!("{}{base}/data/", sv.base_path));
             context.insert("chunk_count", &list.chunks_len());
             if number == 1 {
-                context.insert("highlighted", &list.highlighted);
+                context.insert("highlighted_html", &list.items_html(&list.highlighted));
                 context.insert("categories", &list.categories);
                 context.insert("places", &list.places);
                 context.insert("chart_over_time", &list.chart_over_time);
@@ -455,8 +473,8 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
         }
         Kind::PrintSignatories => {
             let list = &views.signatories;
-            context.insert("highlighted", &list.highlighted);
-            context.insert("names", &list.named);
+            context.insert("highlighted_html", &list.items_html(&list.highlighted));
+            context.insert("names_html", &list.items_html(&list.named));
             context.insert("version", &views.versions[views.versions.len() - 1]);
             context.insert(
                 "appeal_html",
@@ -511,11 +529,15 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
             vec![home],
         ),
         Kind::ExampleFilter(f, v) => {
-            let facet = &sv.facets[f];
+            let facet = &views.facets[f];
             let value = &facet.values[v];
-            let matching: Vec<&views::ExampleCard> =
-                value.examples.iter().map(|&i| &views.examples[i]).collect();
-            context.insert("examples", &matching);
+            let cards: Vec<&str> = value
+                .examples
+                .iter()
+                .map(|&i| views.cards[i].as_str())
+                .collect();
+            context.insert("cards", &cards);
+            context.insert("facets", &views.facets);
             context.insert("facet", facet);
             context.insert("value", value);
             (
@@ -568,8 +590,8 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
         ));
     }
     if matches!(job.kind, Kind::Home) {
-        let first = &views.examples[..views.examples.len().min(HOME_EXAMPLES)];
-        context.insert("examples", first);
+        let first = &views.cards[..views.cards.len().min(HOME_EXAMPLES)];
+        context.insert("cards", first);
     }
     let page = PageView {
         title,

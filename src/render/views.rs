@@ -61,8 +61,6 @@ pub struct SiteView<'a> {
     pub changes_url: Option<String>,
     /// Absolute URL of the image shown with shared links.
     pub share_image: Option<String>,
-    /// The examples overview's filters.
-    pub facets: Vec<Facet>,
 }
 
 /// A field of the signing form; filling it in completes `line` in the mail body.
@@ -198,6 +196,10 @@ pub struct Body {
 /// Everything rendered once per build, shared by all pages.
 pub struct SiteViews<'a> {
     pub site: SiteView<'a>,
+    /// The examples overview's filters.
+    pub facets: Vec<Facet>,
+    /// Each example's card, rendered once and reused on every page that lists it.
+    pub cards: Vec<String>,
     /// The actors with the examples that name them, for the actor pages.
     pub actors: Vec<ActorCard>,
     /// The theme's interface strings, as `t` in templates.
@@ -412,7 +414,8 @@ impl<'a> SiteViews<'a> {
             &site.signatories,
             &version_dates,
             settings.goal,
-            &ChartStrings {
+            ChartStrings {
+                version: string(theme, "version_signed"),
                 over_time_title: string(theme, "chart_over_time"),
                 places_title: string(theme, "chart_places"),
                 months: theme
@@ -442,6 +445,13 @@ impl<'a> SiteViews<'a> {
             )
         };
         SiteViews {
+            facets: facets(
+                site,
+                theme,
+                &examples_url,
+                &site.examples_section.source.path,
+            ),
+            cards: Vec::new(),
             actors: actors.clone(),
             strings: &theme.strings,
             site: SiteView {
@@ -479,12 +489,6 @@ impl<'a> SiteViews<'a> {
                     Some(image) => format!("{}{}", base.absolute, image.trim_start_matches('/')),
                     None => format!("{}static/share.png", base.absolute),
                 }),
-                facets: facets(
-                    site,
-                    theme,
-                    &examples_url,
-                    &site.examples_section.source.path,
-                ),
                 address_spelled: signing
                     .address
                     .replace('@', &format!(" {} ", string(theme, "address_at")))

@@ -241,9 +241,9 @@ pub struct Strings {
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 240.0;
-const PAD_LEFT: f64 = 56.0;
-const PAD_BOTTOM: f64 = 28.0;
-const PAD_TOP: f64 = 12.0;
+const PAD_LEFT: f64 = 72.0;
+const PAD_BOTTOM: f64 = 34.0;
+const PAD_TOP: f64 = 16.0;
 
 /// Cumulative signatures per day, as a line.
 fn chart_over_time(signatories: &[Signatory], strings: &Strings) -> String {
@@ -310,9 +310,9 @@ fn chart_places(places: &[CountBy], strings: &Strings) -> String {
     let Some(max) = top.first().map(|p| p.count as f64) else {
         return String::new();
     };
-    let row = 22.0;
+    let row = 30.0;
     let height = top.len() as f64 * row + 8.0;
-    let label_w = 150.0;
+    let label_w = 200.0;
     let bar_w = WIDTH - label_w - 60.0;
     let title = escape(&strings.places_title);
     let desc = escape(
@@ -332,7 +332,7 @@ fn chart_places(places: &[CountBy], strings: &Strings) -> String {
             svg,
             r#"<text x="{tx}" y="{ty:.1}" text-anchor="end">{name}</text><rect class="bar" x="{label_w}" y="{y:.1}" width="{w:.1}" height="{h}"/><text x="{cx:.1}" y="{ty:.1}">{count}</text>"#,
             tx = label_w - 6.0,
-            ty = y + 14.0,
+            ty = y + 19.0,
             h = row - 6.0,
             cx = label_w + w + 6.0,
             name = escape(&name),

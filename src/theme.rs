@@ -15,6 +15,8 @@ use crate::yaml;
 static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
 
 pub const DEFAULT_THEME_NAME: &str = "default";
+/// The built-in strings every language is checked against.
+const REFERENCE_STRINGS: &str = "strings/nl.yaml";
 
 /// A file of the theme, from the binary or from the site's `themes/` folder.
 #[derive(Debug, Clone)]
@@ -97,9 +99,34 @@ pub fn load_theme(site_root: &Path, name: &str, language: &str) -> Result<Theme>
     }
     // Later sources (the site's) override single strings of earlier ones (the built-in theme).
     let mut strings = serde_json::Map::new();
+    let mut last_source = PathBuf::new();
     for (text, path) in strings_sources {
         let map: serde_json::Map<String, serde_json::Value> = yaml::parse(&text, &path, 1)?;
         strings.extend(map);
+        last_source = path;
+    }
+    // A language file made for a site must have every string the templates use.
+    if let Some(reference) = DEFAULT_THEME.get_file(REFERENCE_STRINGS) {
+        let text = String::from_utf8_lossy(reference.contents());
+        let reference: serde_json::Map<String, serde_json::Value> =
+            yaml::parse(&text, Path::new(REFERENCE_STRINGS), 1)?;
+        let missing: Vec<&str> = reference
+            .keys()
+            .filter(|k| !strings.contains_key(*k))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::content(
+                Location::file(&last_source),
+                format!(
+                    "the strings for language `{language}` lack: {}",
+                    missing.join(", ")
+                ),
+                format!(
+                    "add them; the Dutch texts of the default theme are in {REFERENCE_STRINGS}"
+                ),
+            ));
+        }
     }
     Ok(Theme {
         templates,
@@ -152,6 +179,21 @@ mod tests {
         for language in available_languages() {
             assert_eq!(keys(&language), dutch, "strings/{language}.yaml");
         }
+    }
+
+    #[test]
+    fn a_site_language_missing_strings_names_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let strings = dir.path().join("themes/default/strings");
+        std::fs::create_dir_all(&strings).unwrap();
+        std::fs::write(strings.join("fy.yaml"), "sign: \"Tekenje\"\n").unwrap();
+        let err = load_theme(dir.path(), DEFAULT_THEME_NAME, "fy")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("fy.yaml") && err.contains("lack") && err.contains("nav_home"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -315,11 +315,12 @@ async fn file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         let page = inject(
             b"<!DOCTYPE html><title>oproep</title><body></body>",
             served.error.as_deref(),
+            false,
         );
         return html_response(StatusCode::SERVICE_UNAVAILABLE, page);
     };
     if key.ends_with(".html") {
-        html_response(status, inject(bytes, served.error.as_deref()))
+        html_response(status, inject(bytes, served.error.as_deref(), true))
     } else {
         let mut response = Response::new(Body::from(bytes.to_vec()));
         *response.status_mut() = status;
@@ -344,11 +345,16 @@ fn html_response(status: StatusCode, page: Vec<u8>) -> Response {
 }
 
 /// Puts the reload script, and the error overlay if there is one, before `</body>`.
-fn inject(html: &[u8], error: Option<&str>) -> Vec<u8> {
+fn inject(html: &[u8], error: Option<&str>, built_before: bool) -> Vec<u8> {
     let mut addition = String::new();
     if let Some(error) = error {
+        let headline = if built_before {
+            "oproep: the last change could not be built; this is the last good version."
+        } else {
+            "oproep: the site could not be built yet; fix this and save."
+        };
         addition.push_str(&format!(
-            "<link rel=\"stylesheet\" href=\"{OVERLAY_CSS_PATH}\"><div id=\"oproep-error\" role=\"alert\"><strong>oproep: the last change could not be built; this is the last good version.</strong>\n{}</div>",
+            "<link rel=\"stylesheet\" href=\"{OVERLAY_CSS_PATH}\"><div id=\"oproep-error\" role=\"alert\"><strong>{headline}</strong>\n{}</div>",
             html_escape::encode_text(error)
         ));
     }
@@ -388,6 +394,7 @@ mod tests {
         let page = inject(
             b"<html><body><p>x</p></body></html>",
             Some("bad <script>alert(1)</script>"),
+            true,
         );
         let page = String::from_utf8(page).unwrap();
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));

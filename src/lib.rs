@@ -109,10 +109,49 @@ pub fn render_site(options: &BuildOptions) -> Result<RenderedSite> {
     })
 }
 
+/// The output is replaced as a whole, so it must not hold the site's own files: not the site
+/// folder or a folder above it, and nothing inside `content/` or `themes/`.
+fn check_output_location(root: &Path, output: &Path) -> Result<()> {
+    let root = resolve(root);
+    let output = resolve(output);
+    let inside = |dir: &str| output.starts_with(root.join(dir));
+    if root.starts_with(&output) || inside("content") || inside("themes") {
+        return Err(Error::Output {
+            path: output,
+            message: "the output folder would replace the site's own files\n  hint: choose a \
+                      folder outside content/ and themes/, such as public/ (the default)"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// The absolute, symlink-free form of a path that may not exist yet.
+fn resolve(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut resolved = existing
+        .canonicalize()
+        .unwrap_or_else(|_| existing.to_path_buf());
+    resolved.extend(rest.iter().rev());
+    resolved
+}
+
 /// Builds the site: load, render, write. Nothing is written unless everything succeeded.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
-    let rendered = render_site(options)?;
     let output = options.output_dir();
+    check_output_location(&options.root, &output)?;
+    let rendered = render_site(options)?;
     write::write_site(&output, &rendered.files)?;
     Ok(BuildReport {
         pages: rendered.page_count(),

@@ -55,7 +55,7 @@ const TEMPLATES = [
   ['text', (n, m) => `<embed src="javascript:__xss(${n})//${m}">`],
   ['text', (n, m) => `<form action="javascript:__xss(${n})//${m}"><button>go</button></form>`],
   ['text', (n, m) => `<isindex action="javascript:__xss(${n})//${m}" type=submit>`],
-  ['text', (n, m) => `<base href="//xss.invalid/${m}/"><!--${n}-->`],
+  ['text', (n, m) => `<base href="//xss.invalid/${m}/"><img src=x onerror=__xss(${n})>`],
   ['text', (n, m) => `<meta http-equiv="refresh" content="0;url=javascript:__xss(${n})//${m}">`],
   ['text', (n, m) => `<link rel=import href="data:text/html,<script>parent.__xss(${n})</script>${m}">`],
   ['text', (n, m) => `<div style="background:url(javascript:__xss(${n}))">${m}</div>`],
@@ -90,7 +90,7 @@ const TEMPLATES = [
   ['text', (n, m) => `&#x3C;img src=x onerror=__xss(${n}) alt=${m}&#x3E;`],
   // Template syntax (Tera): must reach the page verbatim, never evaluated
   ['text', (n, m) => `{{ site.sign_address }} {{ __xss(${n}) }} ${m}`],
-  ['text', (n, m) => `{% raw %}{{ __tera_context }}{% endraw %}{% if true %}${m}{% endif %}<!--${n}-->`],
+  ['text', (n, m) => `{% raw %}{{ __tera_context }}{% endraw %}{% if true %}${m}{% endif %}{{ __xss(${n}) }}`],
   ['text', (n, m) => `{{ "<script>__xss(${n})</script>" | safe }} ${m}`],
   // Markdown only
   ['md', (n, m) => `[${m}](javascript:__xss(${n}))`],
@@ -98,7 +98,7 @@ const TEMPLATES = [
   ['md', (n, m) => `![${m}](x"onerror="__xss(${n}))`],
   ['md', (n, m) => `[${m}](https://a.example/"onmouseover="__xss(${n}))`],
   ['md', (n, m) => `[${m}][r${n}]\n\n[r${n}]: javascript:__xss(${n})`],
-  ['md', (n, m) => `[${m}](data:text/html;base64,PHNjcmlwdD5wYXJlbnQuX194c3MoMSk8L3NjcmlwdD4=)<!--${n}-->`],
+  ['md', (n, m) => `[${m}](data:text/html;base64,${btoa(`<script>parent.__xss(${n})</script>`)})`],
   ['md', (n, m) => `[${m}](<jav&#x61;script:__xss(${n})>)`],
   ['md', (n, m) => '```html\n' + `</code></pre><script>__xss(${n})//${m}</script>\n` + '```'],
 ];

@@ -150,6 +150,14 @@ fn make_safe<'a>(event: Event<'a>, base_path: &str) -> Event<'a> {
     }
 }
 
+/// A link target from content (front matter too) that is safe to put in an `href`, or `None`.
+pub fn safe_link(url: &str, base_path: &str) -> Option<String> {
+    match safe_url(CowStr::from(url.to_string()), base_path) {
+        CowStr::Borrowed("#") => None,
+        safe => Some(safe.to_string()),
+    }
+}
+
 /// Keeps http(s), mailto, tel and relative URLs; anything else (`javascript:`, `data:`) is
 /// dropped. Root-relative URLs are put under the site's base path.
 fn safe_url<'a>(url: CowStr<'a>, base_path: &str) -> CowStr<'a> {
@@ -220,6 +228,21 @@ mod tests {
         assert!(!r.html.to_lowercase().contains("javascript:"), "{}", r.html);
         assert!(r.html.contains(r#"href="https://e.org/""#));
         assert!(r.html.contains(r##"href="#x""##));
+    }
+
+    #[test]
+    fn safe_link_drops_script_targets() {
+        assert_eq!(safe_link("JAVASCRIPT:alert(1)", "/"), None);
+        assert_eq!(safe_link(" javascript:x", "/"), None);
+        assert_eq!(safe_link("data:text/html,x", "/"), None);
+        assert_eq!(
+            safe_link("/oproep/", "/sub/").as_deref(),
+            Some("/sub/oproep/")
+        );
+        assert_eq!(
+            safe_link("https://e.org/", "/").as_deref(),
+            Some("https://e.org/")
+        );
     }
 
     #[test]

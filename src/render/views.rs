@@ -265,8 +265,9 @@ impl<'a> SiteViews<'a> {
                 actors: e.meta.actors.iter().filter_map(|s| actor_link(s)).collect(),
                 calls: e.meta.calls.iter().filter_map(|c| call_link(c)).collect(),
                 themes: e.meta.themes.clone(),
+                // A source link is written by hand: only safe targets become links.
                 source: e.meta.source.clone().map(|mut s| {
-                    s.url = s.url.map(|u| rebase(&u, bp));
+                    s.url = s.url.and_then(|u| markdown::safe_link(&u, bp));
                     s
                 }),
                 date: e.meta.date.map(|d| d.to_string()),
@@ -698,14 +699,6 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
 /// The fragment id of a call on the appeal page.
 pub fn call_anchor(id: &str) -> String {
     format!("oproep-{id}")
-}
-
-/// Puts a root-relative URL from content under the base path; leaves others alone.
-fn rebase(url: &str, base_path: &str) -> String {
-    match url.strip_prefix('/') {
-        Some(rest) if !rest.starts_with('/') => format!("{base_path}{rest}"),
-        _ => url.to_string(),
-    }
 }
 
 pub fn string(theme: &Theme, key: &str) -> String {

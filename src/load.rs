@@ -335,6 +335,13 @@ fn read_yaml_file<T: DeserializeOwned>(file: &Path) -> Result<T> {
     yaml::parse(&read_text(file)?, file, 1)
 }
 
+/// Parses front matter (as split off by [`split_front_matter`]) into one of the front matter
+/// types, exactly as the build does; an entry point for the fuzz targets and property tests.
+#[doc(hidden)]
+pub fn parse_front_matter<T: DeserializeOwned>(front_matter: &str, file: &Path) -> Result<T> {
+    yaml::parse(front_matter, file, 2)
+}
+
 /// Splits `---` front matter from the markdown body. Front matter starts on line 2.
 pub fn split_front_matter<'a>(text: &'a str, file: &Path) -> Result<(&'a str, &'a str)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

@@ -71,7 +71,8 @@ pub fn load(content_dir: &Path) -> Result<SignatoryData> {
 /// The file is YAML. What `oproep sign` writes is also JSON (YAML's flow style, one signatory
 /// a line), which serde_json reads many times faster than a YAML parser: large lists load
 /// quickly, and a hand-edited file in any YAML style still loads, just slower.
-fn parse(text: &str, file: &Path) -> Result<SignatoryData> {
+#[doc(hidden)]
+pub fn parse(text: &str, file: &Path) -> Result<SignatoryData> {
     let body: String = text
         .lines()
         .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
@@ -86,7 +87,8 @@ fn parse(text: &str, file: &Path) -> Result<SignatoryData> {
 }
 
 /// One signatory a line, in JSON, which is also YAML (see `parse`).
-fn to_text(data: &SignatoryData) -> serde_json::Result<String> {
+#[doc(hidden)]
+pub fn to_text(data: &SignatoryData) -> serde_json::Result<String> {
     let mut text = String::with_capacity(data.signatories.len() * 160 + 64);
     text.push_str("{\"signatories\": [\n");
     for (i, signatory) in data.signatories.iter().enumerate() {

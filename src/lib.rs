@@ -60,6 +60,10 @@ pub struct BuildReport {
     pub output: PathBuf,
     pub pages: usize,
     pub files: usize,
+    /// Files written: all of them on a first build, the changed ones on a rebuild.
+    pub written: usize,
+    /// Files of the previous build that the site no longer has.
+    pub removed: usize,
 }
 
 /// A site rendered in memory: what `build` writes, `serve` serves and `check` checks.
@@ -78,34 +82,71 @@ impl RenderedSite {
     }
 }
 
+/// The site loaded and checked, with everything rendering needs.
+struct Prepared {
+    loaded: load::Loaded,
+    theme: theme::Theme,
+    base: render::BaseUrl,
+    content_dir: PathBuf,
+}
+
+impl Prepared {
+    fn new(options: &BuildOptions) -> Result<Prepared> {
+        let content_dir = options.content_dir();
+        let loaded = load::load_site(
+            &content_dir,
+            &load::LoadOptions {
+                drafts: options.drafts,
+            },
+        )?;
+        let settings = &loaded.site.settings;
+        let base_url = options.base_url.as_deref().unwrap_or(&settings.base_url);
+        let base = render::BaseUrl::parse(base_url).map_err(|message| {
+            let location = match &options.base_url {
+                Some(_) => Location::file(Path::new("--base-url")),
+                None => Location::file(&content_dir.join(load::SETTINGS_FILE)),
+            };
+            Error::content(
+                location,
+                message,
+                "write the full address, e.g. https://example.org/oproep/",
+            )
+        })?;
+        let theme = theme::load_theme(&options.root, &settings.theme, &settings.language)?;
+        Ok(Prepared {
+            loaded,
+            theme,
+            base,
+            content_dir,
+        })
+    }
+
+    fn render(&self, sink: render::Sink) -> Result<()> {
+        render::render_site(
+            &self.loaded,
+            &self.content_dir,
+            &self.theme,
+            &self.base,
+            sink,
+        )
+    }
+}
+
 /// Loads and renders the site without writing anything.
 pub fn render_site(options: &BuildOptions) -> Result<RenderedSite> {
-    let content_dir = options.content_dir();
-    let loaded = load::load_site(
-        &content_dir,
-        &load::LoadOptions {
-            drafts: options.drafts,
-        },
-    )?;
-    let settings = &loaded.site.settings;
-    let base_url = options.base_url.as_deref().unwrap_or(&settings.base_url);
-    let base = render::BaseUrl::parse(base_url).map_err(|message| {
-        let location = match &options.base_url {
-            Some(_) => Location::file(Path::new("--base-url")),
-            None => Location::file(&content_dir.join(load::SETTINGS_FILE)),
-        };
-        Error::content(
-            location,
-            message,
-            "write the full address, e.g. https://example.org/oproep/",
-        )
+    let prepared = Prepared::new(options)?;
+    let files = std::sync::Mutex::new(Vec::new());
+    prepared.render(&|file| {
+        files.lock().expect("no panics while held").push(file);
+        Ok(())
     })?;
-    let theme = theme::load_theme(&options.root, &settings.theme, &settings.language)?;
-    let files = render::render_site(&loaded, &content_dir, &theme, &base)?;
+    let mut files = files.into_inner().expect("no panics while held");
+    // Rendering is parallel; the order of the files is not.
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(RenderedSite {
-        loaded,
+        loaded: prepared.loaded,
         files,
-        base,
+        base: prepared.base,
     })
 }
 
@@ -151,11 +192,15 @@ fn resolve(path: &Path) -> PathBuf {
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let output = options.output_dir();
     check_output_location(&options.root, &output)?;
-    let rendered = render_site(options)?;
-    write::write_site(&output, &rendered.files)?;
+    let prepared = Prepared::new(options)?;
+    let writer = write::SiteWriter::begin(&output)?;
+    prepared.render(&|file| writer.put(&file))?;
+    let written = writer.finish()?;
     Ok(BuildReport {
-        pages: rendered.page_count(),
-        files: rendered.files.len(),
+        pages: written.pages,
+        files: written.files,
+        written: written.written,
+        removed: written.removed,
         output,
     })
 }

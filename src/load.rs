@@ -63,10 +63,18 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
         }
     }
 
-    let parsed: Vec<Parsed> = markdown
-        .par_iter()
-        .map(|relative| parse_markdown_file(content_dir, relative, paths))
-        .collect::<Result<_>>()?;
+    // The signatory file can be large; it is read while the markdown is parsed.
+    let (parsed, signatories) = rayon::join(
+        || {
+            markdown
+                .par_iter()
+                .map(|relative| parse_markdown_file(content_dir, relative, paths))
+                .collect::<Result<Vec<Parsed>>>()
+        },
+        || crate::signing::store::load(content_dir),
+    );
+    let parsed = parsed?;
+    let signatories = signatories?.signatories;
 
     let mut home = None;
     let mut versions = Vec::new();
@@ -161,7 +169,7 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
         news_section,
         news,
         pages,
-        signatories: crate::signing::store::load(content_dir)?.signatories,
+        signatories,
     };
     check_references(&site)?;
     Ok(Loaded { site, assets })

@@ -167,8 +167,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let started = std::time::Instant::now();
             let report = oproep::build(&options)?;
+            // On a rebuild, say how much actually changed: that is what an upload sends.
+            let changes = if report.written == report.files && report.removed == 0 {
+                String::new()
+            } else {
+                format!(
+                    "; {} written, {} removed, the rest unchanged",
+                    report.written, report.removed
+                )
+            };
             eprintln!(
-                "built {} pages ({} files) into {} in {} ms",
+                "built {} pages ({} files) into {} in {} ms{changes}",
                 report.pages,
                 report.files,
                 report.output.display(),

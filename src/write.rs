@@ -1,33 +1,169 @@
 //! Write: put the rendered files into the output directory, all or nothing.
 //!
-//! The site is written into a temporary directory beside the output and swapped in only when
-//! every file was written, so a failed build leaves the previous site exactly as it was.
+//! Files are written while the rest of the site is still rendering, but never into the output
+//! itself: they go to a temporary folder beside it, and only when every file has been rendered
+//! and written does [`SiteWriter::finish`] move them into place. A failed build leaves the
+//! previous site exactly as it was.
+//!
+//! - **First build** (no previous site): the whole site is written into the temporary folder,
+//!   which is then renamed to the output.
+//! - **Rebuild**: each file is compared with the previous build's; only files whose bytes
+//!   changed are written (to the temporary folder) and then renamed over the old ones, and
+//!   files the site no longer has are removed. Unchanged files are not touched, so their dates
+//!   stay what they were and an upload can skip them, and a small change costs a few writes
+//!   rather than a new copy of the whole site.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-use rayon::prelude::*;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Error, Result};
 use crate::render::{Contents, OutputFile};
 
-/// Writes `files` to `output`, replacing what was there only when all of them are written.
-pub fn write_site(output: &Path, files: &[OutputFile]) -> Result<()> {
-    check_replaceable(output)?;
-    let parent = parent_of(output);
-    fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create", &parent, e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".oproep-build-")
-        .tempdir_in(&parent)
-        .map_err(|e| Error::io("cannot create a temporary folder in", &parent, e))?;
+/// What [`SiteWriter::finish`] did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteReport {
+    /// Files in the site.
+    pub files: usize,
+    /// HTML files in the site.
+    pub pages: usize,
+    /// Files written because they are new or their bytes changed.
+    pub written: usize,
+    /// Files of the previous build that the site no longer has.
+    pub removed: usize,
+}
 
-    // The previous build, if there is one: files that did not change are linked, not written.
-    let previous = output.join("index.html").is_file().then_some(output);
-    files
-        .par_iter()
-        .try_for_each(|file| write_file(staging.path(), previous, file))?;
+/// Receives the files of one build and puts them into the output when all have arrived.
+pub struct SiteWriter {
+    output: PathBuf,
+    staging: tempfile::TempDir,
+    /// The previous build is updated in place, rather than replaced as a whole.
+    update: bool,
+    files: AtomicUsize,
+    pages: AtomicUsize,
+    /// Rebuild only: every file of the new site, and the changed ones as (staged, relative).
+    present: Mutex<HashSet<PathBuf>>,
+    changed: Mutex<Vec<(PathBuf, PathBuf)>>,
+}
 
-    swap_in(staging, output)
+impl SiteWriter {
+    /// Prepares to write a site to `output`, refusing a folder that is not a previous build.
+    pub fn begin(output: &Path) -> Result<SiteWriter> {
+        check_replaceable(output)?;
+        let parent = parent_of(output);
+        fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create", &parent, e))?;
+        let staging = tempfile::Builder::new()
+            .prefix(".oproep-build-")
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io("cannot create a temporary folder in", &parent, e))?;
+        Ok(SiteWriter {
+            output: output.to_path_buf(),
+            staging,
+            update: output.join("index.html").is_file(),
+            files: AtomicUsize::new(0),
+            pages: AtomicUsize::new(0),
+            present: Mutex::new(HashSet::new()),
+            changed: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Writes one file of the new site to the temporary folder, unless the previous build
+    /// has it with the same bytes. Safe to call from several threads at once.
+    pub fn put(&self, file: &OutputFile) -> Result<()> {
+        let number = self.files.fetch_add(1, Ordering::Relaxed);
+        if file.path.extension().is_some_and(|e| e == "html") {
+            self.pages.fetch_add(1, Ordering::Relaxed);
+        }
+        let bytes: std::borrow::Cow<[u8]> = match &file.contents {
+            Contents::Bytes(bytes) => bytes.into(),
+            Contents::Embedded(bytes) => (*bytes).into(),
+            Contents::CopyOf(source) => fs::read(source)
+                .map_err(|e| Error::io("cannot read", source, e))?
+                .into(),
+        };
+        if !self.update {
+            let target = self.staging.path().join(&file.path);
+            if let Some(dir) = target.parent() {
+                fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+            }
+            return fs::write(&target, &bytes).map_err(|e| Error::io("cannot write", &target, e));
+        }
+        self.present
+            .lock()
+            .expect("no panics while held")
+            .insert(file.path.clone());
+        if unchanged(&self.output.join(&file.path), &bytes) {
+            return Ok(());
+        }
+        // Staged flat, by number: the folders are made in the output only when moving in.
+        let staged = self.staging.path().join(number.to_string());
+        fs::write(&staged, &bytes).map_err(|e| Error::io("cannot write", &staged, e))?;
+        self.changed
+            .lock()
+            .expect("no panics while held")
+            .push((staged, file.path.clone()));
+        Ok(())
+    }
+
+    /// Moves the new site into place. Until this is called, the output is untouched.
+    pub fn finish(self) -> Result<WriteReport> {
+        let mut report = WriteReport {
+            files: self.files.into_inner(),
+            pages: self.pages.into_inner(),
+            ..WriteReport::default()
+        };
+        if !self.update {
+            report.written = report.files;
+            swap_in(self.staging, &self.output)?;
+            return Ok(report);
+        }
+        let changed = self.changed.into_inner().expect("no panics while held");
+        report.written = changed.len();
+        for (staged, relative) in &changed {
+            let target = self.output.join(relative);
+            if let Some(dir) = target.parent() {
+                fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+            }
+            if target.is_dir() {
+                // A folder of the old site that is now a file.
+                fs::remove_dir_all(&target).map_err(|e| Error::io("cannot remove", &target, e))?;
+            }
+            fs::rename(staged, &target).map_err(|e| Error::io("cannot write", &target, e))?;
+        }
+        let present = self.present.into_inner().expect("no panics while held");
+        report.removed = remove_stale(&self.output, &present)?;
+        Ok(report)
+    }
+}
+
+/// Whether `old` holds exactly `bytes`; its size is compared first, which is cheap.
+fn unchanged(old: &Path, bytes: &[u8]) -> bool {
+    fs::metadata(old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && fs::read(old).is_ok_and(|old_bytes| old_bytes == bytes)
+}
+
+/// Removes the previous build's files that the new site does not have, and the folders that
+/// are left empty. Returns how many files went.
+fn remove_stale(output: &Path, present: &HashSet<PathBuf>) -> Result<usize> {
+    let mut removed = 0;
+    for entry in walkdir::WalkDir::new(output)
+        .min_depth(1)
+        .contents_first(true)
+    {
+        let entry = entry.map_err(|e| Error::io("cannot read", output, e.into()))?;
+        let relative = entry.path().strip_prefix(output).unwrap_or(entry.path());
+        if entry.file_type().is_dir() {
+            // Fails, as meant, when the folder still holds something.
+            let _ = fs::remove_dir(entry.path());
+        } else if !present.contains(relative) {
+            fs::remove_file(entry.path())
+                .map_err(|e| Error::io("cannot remove", entry.path(), e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Refuses to replace a folder that does not look like a previous build, so that a wrong
@@ -54,36 +190,6 @@ fn parent_of(output: &Path) -> PathBuf {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     }
-}
-
-fn write_file(root: &Path, previous: Option<&Path>, file: &OutputFile) -> Result<()> {
-    let target = root.join(&file.path);
-    if let Some(dir) = target.parent() {
-        fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-    }
-    let bytes: std::borrow::Cow<[u8]> = match &file.contents {
-        Contents::Bytes(bytes) => bytes.into(),
-        Contents::Embedded(bytes) => (*bytes).into(),
-        Contents::CopyOf(source) => fs::read(source)
-            .map_err(|e| Error::io("cannot read", source, e))?
-            .into(),
-    };
-    if let Some(previous) = previous
-        && link_if_unchanged(&previous.join(&file.path), &target, &bytes)
-    {
-        return Ok(());
-    }
-    fs::write(&target, &bytes).map_err(|e| Error::io("cannot write", &target, e))
-}
-
-/// Links `target` to the previous build's file when its bytes are the same: a link is much
-/// cheaper than writing, and the file's date stays what it was, so uploads can skip it.
-/// The new build never writes into a linked file, so the old site is never changed.
-fn link_if_unchanged(old: &Path, target: &Path, bytes: &[u8]) -> bool {
-    let same_size = fs::metadata(old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
-    same_size
-        && fs::read(old).is_ok_and(|old_bytes| old_bytes == bytes)
-        && fs::hard_link(old, target).is_ok()
 }
 
 /// Moves the finished build into place; the old output is removed only after that worked.

@@ -407,3 +407,87 @@ fn unchanged_files_are_not_rewritten() {
     let page = std::fs::read_to_string(site.path("public/voorbeelden/zwemles/index.html")).unwrap();
     assert!(page.contains("Nieuwe tekst."));
 }
+
+#[test]
+fn a_rebuild_removes_what_the_site_no_longer_has_and_says_what_changed() {
+    let site = Site::new();
+    site.build_ok(&[]);
+    std::fs::remove_file(site.path("content/voorbeelden/zwemles.md")).unwrap();
+    let out = site.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!site.path("public/voorbeelden/zwemles").exists());
+    // The filter page for a theme only zwemles had is gone too.
+    assert!(!site.path("public/voorbeelden/thema/sport").exists());
+    let message = stderr(&out);
+    assert!(
+        message.contains("written") && message.contains("removed"),
+        "{message}"
+    );
+    // A fresh build of the same content gives exactly the same files.
+    let updated = snapshot(&site.path("public"));
+    let fresh = tempfile::tempdir().unwrap();
+    let fresh_out = fresh.path().join("public");
+    site.build_ok(&["--output", fresh_out.to_str().unwrap()]);
+    assert_eq!(
+        updated.keys().collect::<Vec<_>>(),
+        snapshot(&fresh_out).keys().collect::<Vec<_>>()
+    );
+    assert!(updated == snapshot(&fresh_out), "an updated file differs");
+    // Nothing temporary is left beside the output.
+    let leftovers: Vec<_> = std::fs::read_dir(site.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".oproep-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn one_thread_and_many_threads_build_the_same_bytes() {
+    // Enough examples and signatories that the work is split between threads.
+    let site = Site::new();
+    for i in 0..120 {
+        site.write(
+            &format!("content/voorbeelden/voorbeeld-{i:03}.md"),
+            &format!(
+                "---\ntitle: Voorbeeld {i}\nplace: Plaats {}\nactors: [gemeenten]\ncalls: [ruimte]\nthemes: [thema-{}]\n---\nTekst van voorbeeld {i}.\n",
+                i % 7,
+                i % 5
+            ),
+        );
+    }
+    let mut signatories = String::from("signatories:\n");
+    for i in 0..6_000 {
+        signatories.push_str(&format!(
+            "- name: Naam {i}\n  place: Plaats {}\n  date: 2021-0{}-1{}\n  publish: {}\n",
+            i % 11,
+            1 + i % 9,
+            i % 10,
+            i % 3 != 0
+        ));
+    }
+    site.write("content/signatories.yaml", &signatories);
+    let build_with = |threads: &str| {
+        let output = site.path(&format!("public-{threads}"));
+        let out = oproep()
+            .args(["build", "--root"])
+            .arg(site.dir.path())
+            .arg("--output")
+            .arg(&output)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        snapshot(&output)
+    };
+    let single = build_with("1");
+    let parallel = build_with("4");
+    assert!(single.len() > 150, "{} files", single.len());
+    assert_eq!(
+        single.keys().collect::<Vec<_>>(),
+        parallel.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &single {
+        assert!(parallel[path] == *bytes, "{} differs", path.display());
+    }
+}

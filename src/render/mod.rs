@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::load::Loaded;
 use crate::model::Site;
 use crate::theme::{Theme, ThemeFile};
+use templates::PageContext;
 pub use templates::Templates;
 use views::*;
 
@@ -69,73 +70,105 @@ impl BaseUrl {
     }
 }
 
-/// Renders every page and lists every file of the finished site.
+/// Receives each finished file of the site. Files arrive in no particular order, from several
+/// threads at once, as soon as each is rendered: `build` writes them while others render.
+pub type Sink<'s> = &'s (dyn Fn(OutputFile) -> Result<()> + Sync);
+
+/// Renders every page and hands every file of the finished site to `sink`. An error stops the
+/// build; the files already handed over are then to be discarded.
 pub fn render_site(
     loaded: &Loaded,
     content_dir: &Path,
     theme: &Theme,
     base: &BaseUrl,
-) -> Result<Vec<OutputFile>> {
+    sink: Sink,
+) -> Result<()> {
     let site = &loaded.site;
-    let templates = Templates::new(theme)?;
-    let views = SiteViews::new(site, theme, base);
-    let mut views = views;
+    let (templates, mut views) = rayon::join(
+        || Templates::new(theme),
+        || SiteViews::new(site, theme, base),
+    );
+    let templates = templates?;
     views.cards = render_cards(&views, &templates)?;
     let jobs = page_jobs(site, views.signatories.page_count(), &views.facets);
     check_unique_paths(&jobs)?;
+    let views = &views;
+    let templates = &templates;
 
-    let mut files: Vec<OutputFile> = jobs
-        .par_iter()
-        .map(|job| {
-            let html = render_page(job, site, &views, &templates)?;
-            Ok(OutputFile {
-                path: output_path(&job.path),
-                contents: Contents::Bytes(html.into_bytes()),
-            })
-        })
-        .collect::<Result<_>>()?;
-
-    files.extend(discovery_files(site, &views, &templates, &jobs)?);
-
+    let shared = shared_context(views);
+    let pages = || {
+        jobs.par_iter()
+            .map_init(
+                || shared.clone(),
+                |shared, job| {
+                    let html = render_page(job, site, views, templates, shared)?;
+                    sink(OutputFile {
+                        path: output_path(&job.path),
+                        contents: Contents::Bytes(html.into_bytes()),
+                    })
+                },
+            )
+            .collect::<Result<()>>()
+    };
     // The data the signatory filters load, in chunks, so the page itself stays small.
     let data_dir = Path::new(&site.settings.paths.signatories).join("data");
-    for (i, chunk) in views.signatories.chunks().into_iter().enumerate() {
-        files.push(OutputFile {
-            path: data_dir.join(format!("{i}.json")),
-            contents: Contents::Bytes(chunk.into_bytes()),
-        });
-    }
-    for (relative, file) in &theme.static_files {
-        let contents = match file {
-            ThemeFile::Embedded(bytes) => Contents::Embedded(bytes),
-            ThemeFile::OnDisk(path) => Contents::CopyOf(path.clone()),
-        };
-        files.push(OutputFile {
-            path: Path::new("static").join(relative),
-            contents,
-        });
-    }
-    for asset in &loaded.assets {
-        files.push(OutputFile {
-            path: asset.clone(),
-            contents: Contents::CopyOf(content_dir.join(asset)),
-        });
-    }
-    Ok(files)
+    let chunks = || {
+        (0..views.signatories.chunks_len())
+            .into_par_iter()
+            .try_for_each(|i| {
+                sink(OutputFile {
+                    path: data_dir.join(format!("{i}.json")),
+                    contents: Contents::Bytes(views.signatories.chunk(i).into_bytes()),
+                })
+            })
+    };
+    let others = || -> Result<()> {
+        discovery_files(site, views, templates, &jobs)?
+            .into_par_iter()
+            .try_for_each(sink)?;
+        for (relative, file) in &theme.static_files {
+            let contents = match file {
+                ThemeFile::Embedded(bytes) => Contents::Embedded(bytes),
+                ThemeFile::OnDisk(path) => Contents::CopyOf(path.clone()),
+            };
+            sink(OutputFile {
+                path: Path::new("static").join(relative),
+                contents,
+            })?;
+        }
+        loaded.assets.par_iter().try_for_each(|asset| {
+            sink(OutputFile {
+                path: asset.clone(),
+                contents: Contents::CopyOf(content_dir.join(asset)),
+            })
+        })
+    };
+    let (pages, (chunks, others)) = rayon::join(pages, || rayon::join(chunks, others));
+    pages.and(chunks).and(others)
+}
+
+/// What every template sees: the site and the interface strings.
+fn shared_context(views: &SiteViews) -> tera::Context {
+    let mut context = tera::Context::new();
+    context.insert("site", &views.site);
+    context.insert("t", &views.strings);
+    context
 }
 
 /// Renders each example's card once with the theme's `example_card.html`.
 fn render_cards(views: &SiteViews, templates: &Templates) -> Result<Vec<String>> {
+    let shared = shared_context(views);
     views
         .examples
         .par_iter()
-        .map(|example| {
-            let mut context = tera::Context::new();
-            context.insert("example", example);
-            context.insert("site", &views.site);
-            context.insert("t", &views.strings);
-            templates.render("example_card.html", &context)
-        })
+        .map_init(
+            || shared.clone(),
+            |shared, example| {
+                let mut context = PageContext::new(shared);
+                context.insert("example", example);
+                templates.render("example_card.html", context.context())
+            },
+        )
         .collect()
 }
 
@@ -337,7 +370,13 @@ struct PageView<'a> {
     extra: Option<&'a BTreeMap<String, serde_yaml::Value>>,
 }
 
-fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates) -> Result<String> {
+fn render_page(
+    job: &Job,
+    site: &Site,
+    views: &SiteViews,
+    templates: &Templates,
+    shared: &mut tera::Context,
+) -> Result<String> {
     let sv = &views.site;
     let home = Link {
         title: sv.nav[0].title.clone(),
@@ -351,7 +390,7 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
         title: site.examples_section.meta.title.clone(),
         url: sv.examples_url.clone(),
     };
-    let mut context = tera::Context::new();
+    let mut context = PageContext::new(shared);
     let (template, title, description, body, breadcrumbs): (
         &str,
         &str,
@@ -611,9 +650,7 @@ fn render_page(job: &Job, site: &Site, views: &SiteViews, templates: &Templates)
         },
     };
     context.insert("page", &page);
-    context.insert("site", sv);
-    context.insert("t", &views.strings);
-    templates.render(template, &context)
+    templates.render(template, context.context())
 }
 
 /// Plain share links: each opens the other site only when a reader clicks it.
@@ -738,18 +775,22 @@ fn search_index(site: &Site, views: &SiteViews) -> String {
                 + actor.meta.description.as_deref().unwrap_or(""),
         });
     }
-    for (card, body) in views.examples.iter().zip(&views.example_bodies) {
-        entries.push(Entry {
-            title: &card.title,
-            url: &card.url,
-            text: format!(
-                "{} {} {}",
-                card.place,
-                card.organisation.as_deref().unwrap_or(""),
-                plain_text(&body.html)
-            ),
-        });
-    }
+    entries.par_extend(
+        views
+            .examples
+            .par_iter()
+            .zip(&views.example_bodies)
+            .map(|(card, body)| Entry {
+                title: &card.title,
+                url: &card.url,
+                text: format!(
+                    "{} {} {}",
+                    card.place,
+                    card.organisation.as_deref().unwrap_or(""),
+                    plain_text(&body.html)
+                ),
+            }),
+    );
     for (card, body) in views.news.iter().zip(&views.news_bodies) {
         entries.push(Entry {
             title: &card.title,

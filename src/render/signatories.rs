@@ -27,11 +27,11 @@ pub struct SignatoryView<'a> {
     pub organisation: Option<&'a str>,
     pub place: Option<&'a str>,
     pub category: Option<&'a str>,
-    pub date: String,
+    pub date: NaiveDate,
     pub highlight: bool,
     /// The date of the appeal's version that was current when they signed, when there are
     /// several versions.
-    pub version: Option<String>,
+    pub version: Option<NaiveDate>,
 }
 
 /// Site-wide signature figures, as `site.signatures` in templates.
@@ -80,8 +80,8 @@ impl<'a> SignatoryList<'a> {
                     .iter()
                     .rev()
                     .find(|v| **v <= date)
-                    .unwrap_or(&versions[0])
-                    .to_string()
+                    .copied()
+                    .unwrap_or(versions[0])
             })
         };
         let view = |s: &'a Signatory| SignatoryView {
@@ -91,7 +91,7 @@ impl<'a> SignatoryList<'a> {
             organisation: s.organisation.as_deref(),
             place: s.place.as_deref(),
             category: s.category.as_deref(),
-            date: s.date.to_string(),
+            date: s.date,
             highlight: s.highlight,
         };
         let highlighted = published
@@ -132,34 +132,41 @@ impl<'a> SignatoryList<'a> {
     /// The list items for these signatories. Made here rather than in a template: a list of
     /// tens of thousands of names is the one place where the template engine is too slow.
     pub fn items_html(&self, signatories: &[SignatoryView]) -> String {
+        use html_escape::encode_safe_to_string as escape_into;
         let strings = &self.strings;
+        // A handful of versions: their labels are made once, not once per name.
+        let mut version_labels: BTreeMap<NaiveDate, String> = BTreeMap::new();
         let mut html = String::with_capacity(signatories.len() * 120);
         for s in signatories {
             html.push_str("<li><span class=\"name\">");
-            html.push_str(&escape(s.name));
+            escape_into(s.name, &mut html);
             html.push_str("</span>");
             if let Some(version) = &s.version {
-                let date = version
-                    .parse()
-                    .map(|d| long_date(d, &strings.months))
-                    .unwrap_or_else(|_| version.clone());
-                let _ = write!(
-                    html,
-                    "<span class=\"version\">{} {}</span>",
-                    escape(&strings.version),
-                    escape(&date)
-                );
+                let label = version_labels.entry(*version).or_insert_with(|| {
+                    let date = long_date(*version, &strings.months);
+                    format!(
+                        "<span class=\"version\">{} {}</span>",
+                        escape(&strings.version),
+                        escape(&date)
+                    )
+                });
+                html.push_str(label);
             }
-            let role: Vec<&str> = [s.function, s.organisation].into_iter().flatten().collect();
-            if !role.is_empty() {
-                let _ = write!(
-                    html,
-                    "<span class=\"role\">{}</span>",
-                    escape(&role.join(", "))
-                );
+            if s.function.is_some() || s.organisation.is_some() {
+                html.push_str("<span class=\"role\">");
+                let role = [s.function, s.organisation].into_iter().flatten();
+                for (i, part) in role.enumerate() {
+                    if i > 0 {
+                        html.push_str(", ");
+                    }
+                    escape_into(part, &mut html);
+                }
+                html.push_str("</span>");
             }
             if let Some(place) = s.place {
-                let _ = write!(html, "<span class=\"place\">{}</span>", escape(place));
+                html.push_str("<span class=\"place\">");
+                escape_into(place, &mut html);
+                html.push_str("</span>");
             }
             html.push_str("</li>\n");
         }
@@ -182,13 +189,16 @@ impl<'a> SignatoryList<'a> {
             .max(1)
     }
 
-    /// The data files the filters load: every published signatory, highlighted first, as
-    /// compact rows `[name, function, organisation, place, category]`.
-    pub fn chunks(&self) -> Vec<String> {
+    /// Data file `index` of the ones the filters load (see `chunks_len`): published
+    /// signatories, highlighted first, as compact rows `[name, function, organisation, place,
+    /// category]`.
+    pub fn chunk(&self, index: usize) -> String {
         let rows: Vec<[&str; 5]> = self
             .highlighted
             .iter()
             .chain(&self.named)
+            .skip(index * CHUNK_SIZE)
+            .take(CHUNK_SIZE)
             .map(|s| {
                 [
                     s.name,
@@ -199,12 +209,7 @@ impl<'a> SignatoryList<'a> {
                 ]
             })
             .collect();
-        if rows.is_empty() {
-            return vec!["[]".into()];
-        }
-        rows.chunks(CHUNK_SIZE)
-            .map(|chunk| serde_json::to_string(chunk).expect("strings always serialize"))
-            .collect()
+        serde_json::to_string(&rows).expect("strings always serialize")
     }
 }
 
@@ -398,7 +403,8 @@ mod tests {
         assert_eq!(names, ["a", "B"]);
         assert_eq!(list.places.len(), 1);
         assert_eq!(list.places[0].count, 2);
-        assert!(!list.chunks().concat().contains("Verborgen"));
+        let data: String = (0..list.chunks_len()).map(|i| list.chunk(i)).collect();
+        assert!(data.contains("\"B\"") && !data.contains("Verborgen"));
     }
 
     #[test]

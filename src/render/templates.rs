@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use serde::Serialize;
 use tera::{Context, Tera, Value};
 
 use crate::error::{Error, Result};
@@ -38,6 +39,9 @@ impl Templates {
                 hint: format!("fix the template in {origin}"),
             }
         })?;
+        // Every attribute in a theme is quoted, so `&<>"'` are the characters that matter.
+        // Tera's default also escapes `/`, which makes every URL in a page longer.
+        tera.set_escape_fn(|text| html_escape::encode_quoted_attribute(text).into_owned());
         let months: Vec<String> = theme
             .strings
             .get("months")
@@ -98,5 +102,41 @@ fn long_date(iso: &str, months: &[String]) -> String {
             }
         }
         Err(_) => iso.to_string(),
+    }
+}
+
+/// One page's template context, on top of the values every page shares (`site`, `t`).
+///
+/// The shared values are converted for the template engine once per thread instead of once per
+/// page, which was most of a large build's time. The page's own values are removed again when
+/// this is dropped, so the next page on the thread starts from the shared values alone.
+pub struct PageContext<'c> {
+    context: &'c mut Context,
+    added: Vec<&'static str>,
+}
+
+impl<'c> PageContext<'c> {
+    pub fn new(shared: &'c mut Context) -> Self {
+        PageContext {
+            context: shared,
+            added: Vec::new(),
+        }
+    }
+
+    pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        self.context.insert(key, value);
+        self.added.push(key);
+    }
+
+    pub fn context(&self) -> &Context {
+        self.context
+    }
+}
+
+impl Drop for PageContext<'_> {
+    fn drop(&mut self) {
+        for key in &self.added {
+            self.context.remove(key);
+        }
     }
 }

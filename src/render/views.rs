@@ -254,7 +254,7 @@ impl<'a> SiteViews<'a> {
 
         let examples: Vec<ExampleCard> = site
             .examples
-            .iter()
+            .par_iter()
             .map(|e| ExampleCard {
                 slug: e.slug.clone(),
                 title: e.meta.title.clone(),
@@ -411,24 +411,52 @@ impl<'a> SiteViews<'a> {
         let signatories_url = url(&format!("{}/", settings.paths.signatories));
         let version_dates: Vec<chrono::NaiveDate> =
             site.appeal.versions.iter().map(|v| v.meta.date).collect();
-        let list = SignatoryList::new(
-            &site.signatories,
-            &version_dates,
-            settings.goal,
-            ChartStrings {
-                version: string(theme, "version_signed"),
-                over_time_title: string(theme, "chart_over_time"),
-                places_title: string(theme, "chart_places"),
-                months: theme
-                    .strings
-                    .get("months")
-                    .and_then(|m| m.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(String::from))
+        // The large parts do not depend on each other.
+        let (list, (example_bodies, (changes, facets))) = rayon::join(
+            || {
+                SignatoryList::new(
+                    &site.signatories,
+                    &version_dates,
+                    settings.goal,
+                    ChartStrings {
+                        version: string(theme, "version_signed"),
+                        over_time_title: string(theme, "chart_over_time"),
+                        places_title: string(theme, "chart_places"),
+                        months: theme
+                            .strings
+                            .get("months")
+                            .and_then(|m| m.as_array())
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|v| v.as_str().map(String::from))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    },
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        site.examples
+                            .par_iter()
+                            .map(|e| body(&e.source.body, bp))
                             .collect()
-                    })
-                    .unwrap_or_default(),
+                    },
+                    || {
+                        rayon::join(
+                            || changes(site),
+                            || {
+                                facets(
+                                    site,
+                                    theme,
+                                    &examples_url,
+                                    &site.examples_section.source.path,
+                                )
+                            },
+                        )
+                    },
+                )
             },
         );
         let (sign_url, withdraw_url) = if signing.hide_address {
@@ -446,12 +474,7 @@ impl<'a> SiteViews<'a> {
             )
         };
         SiteViews {
-            facets: facets(
-                site,
-                theme,
-                &examples_url,
-                &site.examples_section.source.path,
-            ),
+            facets,
             cards: Vec::new(),
             actors: actors.clone(),
             strings: &theme.strings,
@@ -533,11 +556,7 @@ impl<'a> SiteViews<'a> {
                 .par_iter()
                 .map(|a| body(&a.source.body, bp))
                 .collect(),
-            example_bodies: site
-                .examples
-                .par_iter()
-                .map(|e| body(&e.source.body, bp))
-                .collect(),
+            example_bodies,
             examples,
             home_body: body(&site.home.source.body, bp),
             actors_intro: body(&site.actors_section.source.body, bp),
@@ -569,19 +588,23 @@ impl<'a> SiteViews<'a> {
                 .as_ref()
                 .map(|n| body(&n.source.body, bp))
                 .unwrap_or_default(),
-            changes: site
-                .appeal
-                .versions
-                .windows(2)
-                .map(|pair| {
-                    let text = |v: &crate::model::AppealVersion| {
-                        super::diff::version_text(&v.source.body, &v.meta.calls)
-                    };
-                    super::diff::word_diff_html(&text(&pair[0]), &text(&pair[1]))
-                })
-                .collect(),
+            changes,
         }
     }
+}
+
+/// The word diff of each version against the one before.
+fn changes(site: &Site) -> Vec<String> {
+    site.appeal
+        .versions
+        .windows(2)
+        .map(|pair| {
+            let text = |v: &crate::model::AppealVersion| {
+                super::diff::version_text(&v.source.body, &v.meta.calls)
+            };
+            super::diff::word_diff_html(&text(&pair[0]), &text(&pair[1]))
+        })
+        .collect()
 }
 
 /// A mail a reader sends on to someone in this actor's role: the recommendations and a link.
@@ -618,21 +641,28 @@ fn forward_mailto(
 
 /// The facets of the examples overview, each value with the examples that have it.
 pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &str) -> Vec<Facet> {
+    // Each example's place and themes are made into slugs once, not once per facet value.
+    let place_slugs: Vec<String> = site
+        .examples
+        .iter()
+        .map(|e| slug::slugify(&e.meta.place))
+        .collect();
+    let theme_slugs: Vec<Vec<String>> = site
+        .examples
+        .iter()
+        .map(|e| e.meta.themes.iter().map(slug::slugify).collect())
+        .collect();
     let mut facets = Vec::new();
     let mut make = |key: &'static str,
                     segment: &str,
                     label: &str,
                     values: Vec<(String, String)>,
-                    has: &dyn Fn(&crate::model::Example, &str) -> bool| {
+                    has: &dyn Fn(usize, &str) -> bool| {
         let values: Vec<FacetValue> = values
             .into_iter()
             .map(|(slug, title)| {
-                let examples: Vec<usize> = site
-                    .examples
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| has(e, &slug))
-                    .map(|(i, _)| i)
+                let examples: Vec<usize> = (0..site.examples.len())
+                    .filter(|&i| has(i, &slug))
                     .collect();
                 FacetValue {
                     url: format!("{examples_url}{segment}/{slug}/"),
@@ -652,6 +682,7 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
             });
         }
     };
+    let examples = &site.examples;
     make(
         "actor",
         "actor",
@@ -660,7 +691,7 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
             .iter()
             .map(|a| (a.slug.clone(), a.meta.title.clone()))
             .collect(),
-        &|e, slug| e.meta.actors.iter().any(|a| a == slug),
+        &|i, slug| examples[i].meta.actors.iter().any(|a| a == slug),
     );
     make(
         "call",
@@ -671,27 +702,27 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
             .iter()
             .map(|c| (c.id.clone(), c.title.clone()))
             .collect(),
-        &|e, id| e.meta.calls.iter().any(|c| c == id),
+        &|i, id| examples[i].meta.calls.iter().any(|c| c == id),
     );
-    let mut places: Vec<(String, String)> = site
-        .examples
+    let mut places: Vec<(String, String)> = place_slugs
         .iter()
-        .map(|e| (slug::slugify(&e.meta.place), e.meta.place.clone()))
+        .zip(examples)
+        .map(|(slug, e)| (slug.clone(), e.meta.place.clone()))
         .collect();
     places.sort_by_key(|p| p.1.to_lowercase());
     places.dedup_by(|a, b| a.0 == b.0);
-    make("place", "plaats", "facet_place", places, &|e, slug| {
-        slug::slugify(&e.meta.place) == slug
+    make("place", "plaats", "facet_place", places, &|i, slug| {
+        place_slugs[i] == slug
     });
-    let mut themes: Vec<(String, String)> = site
-        .examples
+    let mut themes: Vec<(String, String)> = theme_slugs
         .iter()
-        .flat_map(|e| e.meta.themes.iter().map(|t| (slug::slugify(t), t.clone())))
+        .zip(examples)
+        .flat_map(|(slugs, e)| slugs.iter().cloned().zip(e.meta.themes.iter().cloned()))
         .collect();
     themes.sort_by_key(|t| t.1.to_lowercase());
     themes.dedup_by(|a, b| a.0 == b.0);
-    make("theme", "thema", "facet_theme", themes, &|e, slug| {
-        e.meta.themes.iter().any(|t| slug::slugify(t) == slug)
+    make("theme", "thema", "facet_theme", themes, &|i, slug| {
+        theme_slugs[i].iter().any(|t| t == slug)
     });
     facets
 }

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -877,14 +877,13 @@ impl Synthetic {
             .count()
     }
 
+    /// The signatory file as `oproep sign` writes it (oproep's own writer).
     fn signatories_yaml(&self) -> String {
-        let mut yaml = String::from(
-            "# Synthetic signatories of the oproep benchmark (examples/bench.rs).\nsignatories:\n",
-        );
-        for s in &self.signatories {
-            push_signatory(&mut yaml, s);
-        }
-        yaml
+        let data = oproep::signing::store::SignatoryData {
+            signatories: self.signatories.iter().map(Signatory::to_model).collect(),
+            ..Default::default()
+        };
+        signatory_file(&data)
     }
 }
 
@@ -1020,27 +1019,26 @@ fn synth_signatory(rng: &mut Lcg, i: usize) -> Signatory {
     }
 }
 
-/// One signatory in the format `oproep sign` writes.
-fn push_signatory(yaml: &mut String, s: &Signatory) {
-    let _ = writeln!(yaml, "- name: {}", s.name);
-    let optional = [
-        ("function", s.function),
-        ("organisation", s.organisation),
-        ("place", s.place),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            let _ = writeln!(yaml, "  {key}: {value}");
+impl Signatory {
+    fn to_model(&self) -> oproep::model::Signatory {
+        oproep::model::Signatory {
+            name: self.name.clone(),
+            function: self.function.map(String::from),
+            organisation: self.organisation.map(String::from),
+            place: self.place.map(String::from),
+            date: self.date,
+            category: self.category.map(String::from),
+            publish: self.publish,
+            highlight: self.highlight,
+            sender: None,
         }
     }
-    let _ = writeln!(yaml, "  date: {}", s.date);
-    if let Some(category) = s.category {
-        let _ = writeln!(yaml, "  category: {category}");
-    }
-    let _ = writeln!(yaml, "  publish: {}", s.publish);
-    if s.highlight {
-        yaml.push_str("  highlight: true\n");
-    }
+}
+
+/// The text of a signatory file, as `oproep sign` writes it: YAML that is also JSON.
+fn signatory_file(data: &oproep::signing::store::SignatoryData) -> String {
+    let text = oproep::signing::store::to_text(data).expect("signatories serialize");
+    format!("# Synthetic signatories of the oproep benchmark (examples/bench.rs).\n{text}")
 }
 
 fn yaml_list(items: &[String]) -> String {
@@ -1305,12 +1303,13 @@ fn save_example(path: &Path, original: &str, run: usize) -> Result<()> {
     write_file(path, text)
 }
 
-/// Appends one signatory at the end of signatories.yaml, as `oproep sign add` would add it.
+/// Adds one signatory to signatories.yaml as `oproep sign add` would: the file read, the
+/// signatory added at the end, and the file written again in oproep's own format.
 fn add_signatory(site_dir: &Path, run: usize) -> Result<()> {
-    let mut yaml = String::new();
-    push_signatory(
-        &mut yaml,
-        &Signatory {
+    let file = site_dir.join("content/signatories.yaml");
+    let mut data = oproep::signing::store::parse(&fs::read_to_string(&file)?, &file)?;
+    data.signatories.push(
+        Signatory {
             name: format!("Nieuwe Ondertekenaar {run}"),
             function: Some("bewoner"),
             organisation: None,
@@ -1319,13 +1318,10 @@ fn add_signatory(site_dir: &Path, run: usize) -> Result<()> {
             category: None,
             publish: true,
             highlight: false,
-        },
+        }
+        .to_model(),
     );
-    let mut file = fs::OpenOptions::new()
-        .append(true)
-        .open(site_dir.join("content/signatories.yaml"))?;
-    file.write_all(yaml.as_bytes())?;
-    Ok(())
+    write_file(&file, signatory_file(&data))
 }
 
 /// Whole-process rebuilds with the previous public/ in place, after changing one example and

@@ -3,6 +3,7 @@
 //! The build runs in one direction: [`load`] reads `content/` into the [`model`], [`render`]
 //! turns the model into files with the [`theme`], and [`write`] swaps them into the output.
 
+pub mod cache;
 pub mod check;
 pub mod error;
 pub mod init;
@@ -91,13 +92,14 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn new(options: &BuildOptions) -> Result<Prepared> {
+    fn new(options: &BuildOptions, cache: Option<&cache::BuildCache>) -> Result<Prepared> {
         let content_dir = options.content_dir();
         let loaded = load::load_site(
             &content_dir,
             &load::LoadOptions {
                 drafts: options.drafts,
             },
+            cache,
         )?;
         let settings = &loaded.site.settings;
         let base_url = options.base_url.as_deref().unwrap_or(&settings.base_url);
@@ -121,25 +123,46 @@ impl Prepared {
         })
     }
 
-    fn render(&self, sink: render::Sink) -> Result<()> {
+    fn render(&self, sink: render::Sink, cache: Option<&cache::BuildCache>) -> Result<()> {
         render::render_site(
             &self.loaded,
             &self.content_dir,
             &self.theme,
             &self.base,
             sink,
+            cache,
         )
     }
 }
 
 /// Loads and renders the site without writing anything.
 pub fn render_site(options: &BuildOptions) -> Result<RenderedSite> {
-    let prepared = Prepared::new(options)?;
+    render_site_with(options, None)
+}
+
+/// Like [`render_site`], reusing what the previous build with the same `cache` made from
+/// the same input: what `serve` does on every change.
+pub fn render_site_cached(
+    options: &BuildOptions,
+    cache: &mut cache::BuildCache,
+) -> Result<RenderedSite> {
+    cache.next_build();
+    render_site_with(options, Some(cache))
+}
+
+fn render_site_with(
+    options: &BuildOptions,
+    cache: Option<&cache::BuildCache>,
+) -> Result<RenderedSite> {
+    let prepared = Prepared::new(options, cache)?;
     let files = std::sync::Mutex::new(Vec::new());
-    prepared.render(&|file| {
-        files.lock().expect("no panics while held").push(file);
-        Ok(())
-    })?;
+    prepared.render(
+        &|file| {
+            files.lock().expect("no panics while held").push(file);
+            Ok(())
+        },
+        cache,
+    )?;
     let mut files = files.into_inner().expect("no panics while held");
     // Rendering is parallel; the order of the files is not.
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -192,9 +215,9 @@ fn resolve(path: &Path) -> PathBuf {
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let output = options.output_dir();
     check_output_location(&options.root, &output)?;
-    let prepared = Prepared::new(options)?;
+    let prepared = Prepared::new(options, None)?;
     let writer = write::SiteWriter::begin(&output)?;
-    prepared.render(&|file| writer.put(&file))?;
+    prepared.render(&|file| writer.put(&file), None)?;
     let written = writer.finish()?;
     Ok(BuildReport {
         pages: written.pages,

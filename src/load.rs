@@ -2,10 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 
+use crate::cache::{self, BuildCache};
 use crate::error::{Error, Location, Result};
 use crate::model::*;
 use crate::yaml;
@@ -29,7 +31,11 @@ pub struct Loaded {
 }
 
 /// Reads `content_dir` into a checked [`Site`].
-pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
+pub fn load_site(
+    content_dir: &Path,
+    options: &LoadOptions,
+    cache: Option<&BuildCache>,
+) -> Result<Loaded> {
     if !content_dir.is_dir() {
         return Err(Error::content(
             Location::file(content_dir),
@@ -68,13 +74,13 @@ pub fn load_site(content_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
         || {
             markdown
                 .par_iter()
-                .map(|relative| parse_markdown_file(content_dir, relative, paths))
+                .map(|relative| parse_markdown_file(content_dir, relative, paths, cache))
                 .collect::<Result<Vec<Parsed>>>()
         },
-        || crate::signing::store::load(content_dir),
+        || load_signatories(content_dir, cache),
     );
     let parsed = parsed?;
-    let signatories = signatories?.signatories;
+    let signatories = signatories?;
 
     let mut home = None;
     let mut versions = Vec::new();
@@ -204,7 +210,9 @@ fn list_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-enum Parsed {
+/// One markdown file, parsed.
+#[derive(Clone)]
+pub(crate) enum Parsed {
     Home(Page),
     Version(AppealVersion),
     ActorsSection(Section),
@@ -220,10 +228,50 @@ fn parse_markdown_file(
     content_dir: &Path,
     relative: &Path,
     paths: &SectionPaths,
+    cache: Option<&BuildCache>,
 ) -> Result<Parsed> {
     let file = content_dir.join(relative);
     let text = read_text(&file)?;
-    let (front_matter, body) = split_front_matter(&text, &file)?;
+    match cache {
+        Some(cache) => {
+            let key = cache::key(&[
+                file.as_os_str().as_encoded_bytes(),
+                format!("{paths:?}").as_bytes(),
+                text.as_bytes(),
+            ]);
+            cache
+                .files
+                .get_or(key, || parse_markdown(&file, relative, &text, paths))
+        }
+        None => parse_markdown(&file, relative, &text, paths),
+    }
+}
+
+/// The signatories, shared rather than copied: there can be a hundred thousand.
+fn load_signatories(content_dir: &Path, cache: Option<&BuildCache>) -> Result<Arc<Vec<Signatory>>> {
+    let load = || {
+        Ok(Arc::new(
+            crate::signing::store::load(content_dir)?.signatories,
+        ))
+    };
+    let file = content_dir.join(crate::signing::store::SIGNATORIES_FILE);
+    match cache {
+        Some(cache) if file.exists() => {
+            let bytes = std::fs::read(&file).map_err(|e| Error::io("cannot read", &file, e))?;
+            cache.signatories.get_or(cache::key(&[&bytes]), load)
+        }
+        _ => load(),
+    }
+}
+
+fn parse_markdown(
+    file: &Path,
+    relative: &Path,
+    text: &str,
+    paths: &SectionPaths,
+) -> Result<Parsed> {
+    let file = file.to_path_buf();
+    let (front_matter, body) = split_front_matter(text, &file)?;
 
     let parts: Vec<String> = relative
         .iter()

@@ -338,5 +338,6 @@ pub struct Site {
     pub news: Vec<NewsItem>,
     /// Every other markdown page, such as the about page.
     pub pages: Vec<Page>,
-    pub signatories: Vec<Signatory>,
+    /// Shared, not copied: `serve` keeps it between builds while the file is unchanged.
+    pub signatories: std::sync::Arc<Vec<Signatory>>,
 }

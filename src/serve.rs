@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -21,6 +21,7 @@ use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
+use crate::cache::BuildCache;
 use crate::error::{Error, Result};
 use crate::render::Contents;
 use crate::{BuildOptions, RenderedSite};
@@ -48,8 +49,16 @@ pub struct ServeOptions {
 /// What one rebuild did, for the line printed per rebuild.
 #[derive(Debug, Clone)]
 pub enum Rebuild {
-    Built { pages: usize, took: Duration },
-    Failed { error: String, took: Duration },
+    /// `rendered`: the pages whose template input changed; the others are reused.
+    Built {
+        pages: usize,
+        rendered: usize,
+        took: Duration,
+    },
+    Failed {
+        error: String,
+        took: Duration,
+    },
 }
 
 /// The site as served: output path -> bytes.
@@ -63,6 +72,8 @@ struct Served {
 struct Shared {
     served: RwLock<Served>,
     reloads: broadcast::Sender<u64>,
+    /// What the last build made, so that a rebuild redoes only what changed.
+    cache: Mutex<BuildCache>,
 }
 
 /// Serves until Ctrl-C. `report` receives the address once listening, then one line per
@@ -101,11 +112,12 @@ async fn run(options: ServeOptions, report: Arc<dyn Fn(&str) + Send + Sync>) -> 
     let shared = Arc::new(Shared {
         served: RwLock::new(Served::default()),
         reloads,
+        cache: Mutex::new(BuildCache::default()),
     });
+    // Watching starts first, so that no save after the address is printed goes unseen.
+    let _watcher = watch(&build, shared.clone(), report.clone())?;
     report(&describe(&rebuild(&build, &shared), "first build"));
     report(&format!("serving {url} (Ctrl-C stops)"));
-
-    let _watcher = watch(&build, shared.clone(), report.clone())?;
     if options.open {
         let _ = opener::open(&url);
     }
@@ -130,7 +142,12 @@ async fn run(options: ServeOptions, report: Arc<dyn Fn(&str) + Send + Sync>) -> 
 /// Renders the site and swaps it in; on failure the previous files stay and the error is kept.
 fn rebuild(build: &BuildOptions, shared: &Shared) -> Rebuild {
     let started = Instant::now();
-    let result = crate::render_site(build).and_then(|site| files_of(&site).map(|f| (f, site)));
+    let (result, rendered) = {
+        let mut cache = shared.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let result = crate::render_site_cached(build, &mut cache);
+        (result, cache.pages_made())
+    };
+    let result = result.and_then(|site| files_of(&site).map(|f| (f, site)));
     let outcome = {
         let mut served = shared.served.write().unwrap_or_else(|p| p.into_inner());
         match result {
@@ -139,6 +156,7 @@ fn rebuild(build: &BuildOptions, shared: &Shared) -> Rebuild {
                 served.error = None;
                 Rebuild::Built {
                     pages: site.page_count(),
+                    rendered,
                     took: started.elapsed(),
                 }
             }
@@ -162,6 +180,7 @@ fn files_of(site: &RenderedSite) -> Result<HashMap<String, Arc<[u8]>>> {
         .map(|file| {
             let bytes: Arc<[u8]> = match &file.contents {
                 Contents::Bytes(b) => Arc::from(b.as_slice()),
+                Contents::Shared(b) => b.clone(),
                 Contents::Embedded(b) => Arc::from(*b),
                 Contents::CopyOf(path) => {
                     Arc::from(std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?)
@@ -175,9 +194,13 @@ fn files_of(site: &RenderedSite) -> Result<HashMap<String, Arc<[u8]>>> {
 
 fn describe(rebuild: &Rebuild, what: &str) -> String {
     match rebuild {
-        Rebuild::Built { pages, took } => {
+        Rebuild::Built {
+            pages,
+            rendered,
+            took,
+        } => {
             format!(
-                "{what}: {pages} pages in {:.1} ms",
+                "{what}: {pages} pages ({rendered} rendered anew) in {:.1} ms",
                 took.as_secs_f64() * 1000.0
             )
         }

@@ -223,3 +223,56 @@ fn unknown_paths_get_the_404_page_and_folders_redirect() {
     assert_eq!(status, 200);
     assert!(page.contains("Hoe de oproep ontstond."));
 }
+
+#[test]
+fn a_rebuild_renders_only_what_changed_and_serves_what_a_full_build_makes() {
+    let site = Site::new();
+    let server = Server::start(&site);
+
+    // Only the body of one example: only its own page goes through the templates again.
+    site.write(
+        "content/voorbeelden/zwemles.md",
+        "---\ntitle: Zwemles\nplace: Hilversum\nactors: [gemeenten]\ncalls: [ruimte]\nthemes: [sport]\n---\nNu ook op zaterdag.\n",
+    );
+    let line = server.wait_for_line("changed", Duration::from_secs(5));
+    assert!(line.contains("(1 rendered anew)"), "{line}");
+
+    // A new signatory changes the count that every page's context holds: all are rendered.
+    site.write(
+        "content/signatories.yaml",
+        "signatories:\n- name: Nieuwe Ondertekenaar\n  place: Utrecht\n  date: 2021-02-03\n  publish: true\n",
+    );
+    let line = server.wait_for_line("changed", Duration::from_secs(5));
+    let pages: usize = line
+        .split(": ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no page count in {line}"));
+    assert!(
+        !line.contains("(1 rendered anew)") && !line.contains("(0 rendered anew)"),
+        "{line}"
+    );
+
+    // What the server serves after these rebuilds is what a build from scratch writes.
+    let fresh = tempfile::tempdir().unwrap();
+    let output = fresh.path().join("public");
+    let base_url = format!("{}/", server.base);
+    site.build_ok(&[
+        "--output",
+        output.to_str().unwrap(),
+        "--base-url",
+        &base_url,
+    ]);
+    let built = html_files(&output);
+    assert_eq!(built.len(), pages);
+    let injected = "<script src=\"/__oproep/reload.js\"></script>";
+    for file in built {
+        let expected = std::fs::read_to_string(output.join(&file)).unwrap();
+        let url = format!("/{}", file.to_string_lossy()).replace("index.html", "");
+        let (status, served) = server.get(&url);
+        assert!(status == 200 || url == "/404.html", "{url}: {status}");
+        assert_eq!(served.replace(injected, ""), expected, "{url} differs");
+    }
+    assert!(server.interrupt().success());
+}

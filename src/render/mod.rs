@@ -11,22 +11,27 @@ mod views;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::cache::{BuildCache, Memo};
 use crate::error::{Error, Result};
 use crate::load::Loaded;
 use crate::model::Site;
 use crate::theme::{Theme, ThemeFile};
 use templates::PageContext;
 pub use templates::Templates;
+pub use views::Body;
 use views::*;
 
 /// What a file in the output holds.
 #[derive(Debug, Clone)]
 pub enum Contents {
     Bytes(Vec<u8>),
+    /// Also kept by the cache of `serve`.
+    Shared(Arc<[u8]>),
     Embedded(&'static [u8]),
     /// Copied from this file as it is.
     CopyOf(PathBuf),
@@ -82,29 +87,39 @@ pub fn render_site(
     theme: &Theme,
     base: &BaseUrl,
     sink: Sink,
+    cache: Option<&BuildCache>,
 ) -> Result<()> {
     let site = &loaded.site;
     let (templates, mut views) = rayon::join(
         || Templates::new(theme),
-        || SiteViews::new(site, theme, base),
+        || SiteViews::new(site, theme, base, cache),
     );
     let templates = templates?;
-    views.cards = render_cards(&views, &templates)?;
+    let shared = shared_context(&views);
+    let shared_hash = cache.map(|_| shared_key(theme, &views));
+    let memo_of = |memo: fn(&BuildCache) -> &Memo<Arc<[u8]>>| {
+        cache.zip(shared_hash).map(|(cache, shared)| PageMemo {
+            pages: memo(cache),
+            shared,
+        })
+    };
+    let card_memo = memo_of(|cache| &cache.cards);
+    let memo = memo_of(|cache| &cache.pages);
+    let memo = memo.as_ref();
+    views.cards = render_cards(&views, &templates, &shared, card_memo.as_ref())?;
     let jobs = page_jobs(site, views.signatories.page_count(), &views.facets);
     check_unique_paths(&jobs)?;
     let views = &views;
     let templates = &templates;
 
-    let shared = shared_context(views);
     let pages = || {
         jobs.par_iter()
             .map_init(
                 || shared.clone(),
                 |shared, job| {
-                    let html = render_page(job, site, views, templates, shared)?;
                     sink(OutputFile {
                         path: output_path(&job.path),
-                        contents: Contents::Bytes(html.into_bytes()),
+                        contents: render_page(job, site, views, templates, shared, memo)?,
                     })
                 },
             )
@@ -155,9 +170,49 @@ fn shared_context(views: &SiteViews) -> tera::Context {
     context
 }
 
+/// The previous build's pages, for `serve`.
+struct PageMemo<'c> {
+    pages: &'c Memo<Arc<[u8]>>,
+    /// The hash of the templates and of what every page shares.
+    shared: crate::cache::Key,
+}
+
+impl PageMemo<'_> {
+    /// Renders the template, unless the previous build rendered it with the same context.
+    fn render(
+        &self,
+        templates: &Templates,
+        template: &str,
+        context: &PageContext,
+    ) -> Result<Arc<[u8]>> {
+        let key = context.fingerprint(&self.shared, template);
+        self.pages.get_or(key, || {
+            let html = templates.render(template, context.context())?;
+            Ok(Arc::from(html.into_bytes()))
+        })
+    }
+}
+
+fn shared_key(theme: &Theme, views: &SiteViews) -> crate::cache::Key {
+    let mut hasher = blake3::Hasher::new();
+    for (name, (text, _)) in &theme.templates {
+        hasher.update(name.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(text.as_bytes());
+        hasher.update(&[0]);
+    }
+    serde_json::to_writer(&mut hasher, &views.site).expect("a hasher takes any bytes");
+    serde_json::to_writer(&mut hasher, &views.strings).expect("a hasher takes any bytes");
+    hasher.finalize()
+}
+
 /// Renders each example's card once with the theme's `example_card.html`.
-fn render_cards(views: &SiteViews, templates: &Templates) -> Result<Vec<String>> {
-    let shared = shared_context(views);
+fn render_cards(
+    views: &SiteViews,
+    templates: &Templates,
+    shared: &tera::Context,
+    memo: Option<&PageMemo>,
+) -> Result<Vec<String>> {
     views
         .examples
         .par_iter()
@@ -166,7 +221,13 @@ fn render_cards(views: &SiteViews, templates: &Templates) -> Result<Vec<String>>
             |shared, example| {
                 let mut context = PageContext::new(shared);
                 context.insert("example", example);
-                templates.render("example_card.html", context.context())
+                match memo {
+                    Some(memo) => {
+                        let html = memo.render(templates, "example_card.html", &context)?;
+                        Ok(String::from_utf8_lossy(&html).into_owned())
+                    }
+                    None => templates.render("example_card.html", context.context()),
+                }
             },
         )
         .collect()
@@ -376,7 +437,8 @@ fn render_page(
     views: &SiteViews,
     templates: &Templates,
     shared: &mut tera::Context,
-) -> Result<String> {
+    memo: Option<&PageMemo>,
+) -> Result<Contents> {
     let sv = &views.site;
     let home = Link {
         title: sv.nav[0].title.clone(),
@@ -650,7 +712,10 @@ fn render_page(
         },
     };
     context.insert("page", &page);
-    templates.render(template, context.context())
+    Ok(match memo {
+        Some(memo) => Contents::Shared(memo.render(templates, template, &context)?),
+        None => Contents::Bytes(templates.render(template, context.context())?.into_bytes()),
+    })
 }
 
 /// Plain share links: each opens the other site only when a reader clicks it.
@@ -758,13 +823,13 @@ fn search_index(site: &Site, views: &SiteViews) -> String {
     let mut entries = vec![Entry {
         title: &site.home.meta.title,
         url: &sv.home_url,
-        text: plain_text(&views.home_body.html),
+        text: views.home_body.plain_text().to_string(),
     }];
     let current = views.versions.len() - 1;
     entries.push(Entry {
         title: &views.versions[current].title,
         url: &sv.appeal_url,
-        text: plain_text(&views.version_bodies[current].html),
+        text: views.version_bodies[current].plain_text().to_string(),
     });
     for (card, actor) in sv.actors.iter().zip(&site.actors) {
         entries.push(Entry {
@@ -787,7 +852,7 @@ fn search_index(site: &Site, views: &SiteViews) -> String {
                     "{} {} {}",
                     card.place,
                     card.organisation.as_deref().unwrap_or(""),
-                    plain_text(&body.html)
+                    body.plain_text()
                 ),
             }),
     );
@@ -795,7 +860,7 @@ fn search_index(site: &Site, views: &SiteViews) -> String {
         entries.push(Entry {
             title: &card.title,
             url: &card.url,
-            text: plain_text(&body.html),
+            text: body.plain_text().to_string(),
         });
     }
     let page_urls: Vec<String> = site
@@ -807,7 +872,7 @@ fn search_index(site: &Site, views: &SiteViews) -> String {
         entries.push(Entry {
             title: &page.meta.title,
             url,
-            text: plain_text(&body.html),
+            text: body.plain_text().to_string(),
         });
     }
     serde_json::to_string(&entries).expect("strings always serialize")

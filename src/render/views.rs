@@ -1,11 +1,14 @@
 //! What templates see: the site's data shaped for display, built once per build.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::BaseUrl;
 use super::markdown::{self, Heading};
 use super::signatories::{Counts, SignatoryList, Strings as ChartStrings};
+use crate::cache::BuildCache;
 use crate::mailto::mailto;
 use crate::model::{People, Site, SourceLink};
 use crate::theme::Theme;
@@ -191,6 +194,15 @@ pub struct VersionView {
 pub struct Body {
     pub html: String,
     pub toc: Vec<Heading>,
+    /// The text without markup, for the search index; made once, kept with the body.
+    #[serde(skip)]
+    plain: std::sync::OnceLock<String>,
+}
+
+impl Body {
+    pub fn plain_text(&self) -> &str {
+        self.plain.get_or_init(|| super::plain_text(&self.html))
+    }
 }
 
 /// Everything rendered once per build, shared by all pages.
@@ -205,32 +217,48 @@ pub struct SiteViews<'a> {
     /// The theme's interface strings, as `t` in templates.
     pub strings: &'a serde_json::Map<String, serde_json::Value>,
     pub versions: Vec<VersionView>,
-    pub version_bodies: Vec<Body>,
-    pub actor_bodies: Vec<Body>,
+    pub version_bodies: Vec<Arc<Body>>,
+    pub actor_bodies: Vec<Arc<Body>>,
     pub examples: Vec<ExampleCard>,
-    pub example_bodies: Vec<Body>,
-    pub home_body: Body,
-    pub actors_intro: Body,
-    pub examples_intro: Body,
-    pub page_bodies: Vec<Body>,
+    pub example_bodies: Vec<Arc<Body>>,
+    pub home_body: Arc<Body>,
+    pub actors_intro: Arc<Body>,
+    pub examples_intro: Arc<Body>,
+    pub page_bodies: Vec<Arc<Body>>,
     pub signatories: SignatoryList<'a>,
     pub news: Vec<NewsCard>,
-    pub news_bodies: Vec<Body>,
-    pub news_intro: Body,
+    pub news_bodies: Vec<Arc<Body>>,
+    pub news_intro: Arc<Body>,
     /// For each version after the first: the comparison with the one before, as HTML.
     pub changes: Vec<String>,
 }
 
-fn body(markdown: &str, base_path: &str) -> Body {
-    let rendered = markdown::render(markdown, base_path);
-    Body {
-        html: rendered.html,
-        toc: rendered.headings,
+fn body(markdown: &str, base_path: &str, cache: Option<&BuildCache>) -> Arc<Body> {
+    let render = || {
+        let rendered = markdown::render(markdown, base_path);
+        Ok(Arc::new(Body {
+            html: rendered.html,
+            toc: rendered.headings,
+            plain: Default::default(),
+        }))
+    };
+    match cache {
+        Some(cache) => {
+            let key = crate::cache::key(&[markdown.as_bytes(), base_path.as_bytes()]);
+            cache.bodies.get_or(key, render)
+        }
+        None => render(),
     }
+    .expect("rendering markdown does not fail")
 }
 
 impl<'a> SiteViews<'a> {
-    pub fn new(site: &'a Site, theme: &'a Theme, base: &'a BaseUrl) -> SiteViews<'a> {
+    pub fn new(
+        site: &'a Site,
+        theme: &'a Theme,
+        base: &'a BaseUrl,
+        cache: Option<&BuildCache>,
+    ) -> SiteViews<'a> {
         let settings = &site.settings;
         let bp = base.path.as_str();
         let url = |path: &str| format!("{bp}{path}");
@@ -440,7 +468,7 @@ impl<'a> SiteViews<'a> {
                     || {
                         site.examples
                             .par_iter()
-                            .map(|e| body(&e.source.body, bp))
+                            .map(|e| body(&e.source.body, bp, cache))
                             .collect()
                     },
                     || {
@@ -548,23 +576,23 @@ impl<'a> SiteViews<'a> {
                 .appeal
                 .versions
                 .par_iter()
-                .map(|v| body(&v.source.body, bp))
+                .map(|v| body(&v.source.body, bp, cache))
                 .collect(),
             versions,
             actor_bodies: site
                 .actors
                 .par_iter()
-                .map(|a| body(&a.source.body, bp))
+                .map(|a| body(&a.source.body, bp, cache))
                 .collect(),
             example_bodies,
             examples,
-            home_body: body(&site.home.source.body, bp),
-            actors_intro: body(&site.actors_section.source.body, bp),
-            examples_intro: body(&site.examples_section.source.body, bp),
+            home_body: body(&site.home.source.body, bp, cache),
+            actors_intro: body(&site.actors_section.source.body, bp, cache),
+            examples_intro: body(&site.examples_section.source.body, bp, cache),
             page_bodies: site
                 .pages
                 .par_iter()
-                .map(|p| body(&p.source.body, bp))
+                .map(|p| body(&p.source.body, bp, cache))
                 .collect(),
             signatories: list,
             news: site
@@ -581,12 +609,12 @@ impl<'a> SiteViews<'a> {
             news_bodies: site
                 .news
                 .par_iter()
-                .map(|n| body(&n.source.body, bp))
+                .map(|n| body(&n.source.body, bp, cache))
                 .collect(),
             news_intro: site
                 .news_section
                 .as_ref()
-                .map(|n| body(&n.source.body, bp))
+                .map(|n| body(&n.source.body, bp, cache))
                 .unwrap_or_default(),
             changes,
         }

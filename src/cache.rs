@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use crate::error::Result;
 use crate::load::Parsed;
 use crate::model::Signatory;
-use crate::render::Body;
+use crate::render::{Body, Templates};
 
 pub type Key = blake3::Hash;
 
@@ -88,6 +88,8 @@ pub struct BuildCache {
     pub(crate) pages: Memo<Arc<[u8]>>,
     /// Rendered example cards, likewise.
     pub(crate) cards: Memo<Arc<[u8]>>,
+    /// The compiled templates, by their sources.
+    pub(crate) templates: Memo<Arc<Templates>>,
 }
 
 impl BuildCache {
@@ -103,6 +105,7 @@ impl BuildCache {
         self.bodies.next_build();
         self.pages.next_build();
         self.cards.next_build();
+        self.templates.next_build();
     }
 }
 

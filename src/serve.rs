@@ -27,7 +27,7 @@ use crate::render::Contents;
 use crate::{BuildOptions, RenderedSite};
 
 /// How long the watcher waits for a burst of saves to end before rebuilding.
-const DEBOUNCE: Duration = Duration::from_millis(25);
+const DEBOUNCE: Duration = Duration::from_millis(10);
 const EVENTS_PATH: &str = "/__oproep/events";
 const SCRIPT_PATH: &str = "/__oproep/reload.js";
 /// The overlay is styled from a file: the site's Content-Security-Policy forbids inline styles.

@@ -91,7 +91,12 @@ pub fn render_site(
 ) -> Result<()> {
     let site = &loaded.site;
     let (templates, mut views) = rayon::join(
-        || Templates::new(theme),
+        || match cache {
+            Some(cache) => cache
+                .templates
+                .get_or(templates_key(theme), || Templates::new(theme).map(Arc::new)),
+            None => Templates::new(theme).map(Arc::new),
+        },
         || SiteViews::new(site, theme, base, cache),
     );
     let templates = templates?;
@@ -193,7 +198,9 @@ impl PageMemo<'_> {
     }
 }
 
-fn shared_key(theme: &Theme, views: &SiteViews) -> crate::cache::Key {
+/// The hash of what the compiled templates are made from: their sources, and the month names
+/// the `long_date` filter uses.
+fn templates_key(theme: &Theme) -> crate::cache::Key {
     let mut hasher = blake3::Hasher::new();
     for (name, (text, _)) in &theme.templates {
         hasher.update(name.as_bytes());
@@ -201,6 +208,14 @@ fn shared_key(theme: &Theme, views: &SiteViews) -> crate::cache::Key {
         hasher.update(text.as_bytes());
         hasher.update(&[0]);
     }
+    serde_json::to_writer(&mut hasher, &theme.strings.get("months"))
+        .expect("a hasher takes any bytes");
+    hasher.finalize()
+}
+
+fn shared_key(theme: &Theme, views: &SiteViews) -> crate::cache::Key {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(templates_key(theme).as_bytes());
     serde_json::to_writer(&mut hasher, &views.site).expect("a hasher takes any bytes");
     serde_json::to_writer(&mut hasher, &views.strings).expect("a hasher takes any bytes");
     hasher.finalize()

@@ -92,7 +92,7 @@ pub fn to_text(data: &SignatoryData) -> serde_json::Result<String> {
     let mut text = String::with_capacity(data.signatories.len() * 160 + 64);
     text.push_str("{\"signatories\": [\n");
     for (i, signatory) in data.signatories.iter().enumerate() {
-        text.push_str(&serde_json::to_string(signatory)?);
+        push_yaml_safe(&mut text, &serde_json::to_string(signatory)?);
         text.push_str(if i + 1 < data.signatories.len() {
             ",\n"
         } else {
@@ -101,7 +101,7 @@ pub fn to_text(data: &SignatoryData) -> serde_json::Result<String> {
     }
     text.push_str("],\n\"withdrawn\": [\n");
     for (i, withdrawal) in data.withdrawn.iter().enumerate() {
-        text.push_str(&serde_json::to_string(withdrawal)?);
+        push_yaml_safe(&mut text, &serde_json::to_string(withdrawal)?);
         text.push_str(if i + 1 < data.withdrawn.len() {
             ",\n"
         } else {
@@ -110,6 +110,25 @@ pub fn to_text(data: &SignatoryData) -> serde_json::Result<String> {
     }
     text.push_str("]}\n");
     Ok(text)
+}
+
+/// JSON leaves some characters as they are that YAML does not accept, or reads as a line
+/// break; written as `\uXXXX`, which both read, the file stays loadable after a hand edit
+/// that sends it through the YAML parser. They can only occur inside strings.
+fn push_yaml_safe(text: &mut String, json: &str) {
+    for c in json.chars() {
+        match c {
+            '\u{7f}'..='\u{9f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{feff}'
+            | '\u{fffe}'
+            | '\u{ffff}' => {
+                text.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            _ => text.push(c),
+        }
+    }
 }
 
 /// Writes the data file atomically: a temporary file beside it, flushed to disk, renamed over
@@ -250,6 +269,31 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_with_characters_yaml_refuses_still_load_as_yaml() {
+        let name = "Zo\u{85}\u{7f}\u{fffe}\u{2028}ë";
+        let data = SignatoryData {
+            signatories: vec![crate::model::Signatory {
+                name: name.into(),
+                function: None,
+                organisation: None,
+                place: None,
+                date: "2021-01-01".parse().unwrap(),
+                category: None,
+                publish: true,
+                highlight: false,
+                sender: None,
+            }],
+            ..Default::default()
+        };
+        let text = to_text(&data).unwrap();
+        let file = std::path::Path::new("signatories.yaml");
+        // The JSON path, and the YAML path that a hand edit in block style would take.
+        assert_eq!(parse(&text, file).unwrap().signatories[0].name, name);
+        let as_yaml: SignatoryData = crate::yaml::parse(&text, file, 1).unwrap();
+        assert_eq!(as_yaml.signatories[0].name, name);
+    }
+
     use super::*;
 
     fn sample() -> SignatoryData {

@@ -66,12 +66,9 @@ impl<V: Clone> Memo<V> {
         self.made.load(Ordering::Relaxed)
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.previous.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.previous.is_empty()
     }
 }
 

@@ -249,18 +249,19 @@ fn parse_markdown_file(
 
 /// The signatories, shared rather than copied: there can be a hundred thousand.
 fn load_signatories(content_dir: &Path, cache: Option<&BuildCache>) -> Result<Arc<Vec<Signatory>>> {
-    let load = || {
-        Ok(Arc::new(
-            crate::signing::store::load(content_dir)?.signatories,
-        ))
-    };
-    let file = content_dir.join(crate::signing::store::SIGNATORIES_FILE);
+    use crate::signing::store;
+    let file = content_dir.join(store::SIGNATORIES_FILE);
     match cache {
+        // Read once: the text is both the cache key and, when it is new, what is parsed.
         Some(cache) if file.exists() => {
-            let bytes = std::fs::read(&file).map_err(|e| Error::io("cannot read", &file, e))?;
-            cache.signatories.get_or(cache::key(&[&bytes]), load)
+            let text = read_text(&file)?;
+            cache
+                .signatories
+                .get_or(cache::key(&[text.as_bytes()]), || {
+                    Ok(Arc::new(store::from_text(&text, &file)?.signatories))
+                })
         }
-        _ => load(),
+        _ => Ok(Arc::new(store::load(content_dir)?.signatories)),
     }
 }
 

@@ -5,67 +5,22 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::server::Server;
 use common::*;
 
 const SAVES: usize = 1000;
 
-struct Server {
-    child: Child,
-    base: String,
-    lines: Receiver<String>,
+/// What this test asks of the server beyond the shared harness.
+trait UnderLoad {
+    fn assert_running(&mut self);
+    fn rss_kb(&self) -> u64;
+    fn drain_rebuilds(&self, counts: &mut Rebuilds);
 }
 
-impl Server {
-    fn start(site: &Site) -> Server {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("oproep"))
-            .args(["serve", "--port", "0", "--root"])
-            .arg(site.dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (send, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let url = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = lines.recv_timeout(left).expect("serve printed its address");
-            if line.starts_with("serving ") {
-                break line.split_whitespace().nth(1).unwrap().to_string();
-            }
-        };
-        Server {
-            child,
-            base: url.trim_end_matches('/').to_string(),
-            lines,
-        }
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        let response = ureq::get(&format!("{}{path}", self.base))
-            .config()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(10)))
-            .build()
-            .call()
-            .unwrap_or_else(|e| panic!("the server does not answer {path}: {e}"));
-        let status = response.status().as_u16();
-        (status, response.into_body().read_to_string().unwrap())
-    }
-
+impl UnderLoad for Server {
     fn assert_running(&mut self) {
         if let Some(status) = self.child.try_wait().unwrap() {
             panic!("serve stopped: {status}");
@@ -111,13 +66,6 @@ struct Rebuilds {
     ms: f64,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The files saved, with the page each becomes.
 const FILES: [(&str, &str); 3] = [
     ("content/voorbeelden/zwemles.md", "/voorbeelden/zwemles/"),
@@ -156,7 +104,7 @@ fn broken(which: usize, n: usize) -> Vec<u8> {
 #[test]
 fn a_thousand_saves_some_broken_leave_the_server_up_bounded_and_current() {
     let site = Site::new();
-    let mut server = Server::start(&site);
+    let mut server = Server::start_with(&site, Stdio::null());
     let started = Instant::now();
     let mut rebuilds = Rebuilds::default();
 

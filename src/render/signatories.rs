@@ -27,7 +27,6 @@ pub struct SignatoryView<'a> {
     pub organisation: Option<&'a str>,
     pub place: Option<&'a str>,
     pub category: Option<&'a str>,
-    pub date: NaiveDate,
     pub highlight: bool,
     /// The date of the appeal's version that was current when they signed, when there are
     /// several versions.
@@ -91,7 +90,6 @@ impl<'a> SignatoryList<'a> {
             organisation: s.organisation.as_deref(),
             place: s.place.as_deref(),
             category: s.category.as_deref(),
-            date: s.date,
             highlight: s.highlight,
         };
         let highlighted = published

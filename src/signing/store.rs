@@ -44,8 +44,12 @@ pub fn load(content_dir: &Path) -> Result<SignatoryData> {
     if !file.exists() {
         return Ok(SignatoryData::default());
     }
-    let text = crate::load::read_text(&file)?;
-    let data = parse(&text, &file)?;
+    from_text(&crate::load::read_text(&file)?, &file)
+}
+
+/// The data in `text`, the contents of `file`, checked as `load` checks it.
+pub fn from_text(text: &str, file: &Path) -> Result<SignatoryData> {
+    let data = parse(text, file)?;
     for (i, s) in data.signatories.iter().enumerate() {
         if s.name.trim().is_empty() {
             let line = text
@@ -56,7 +60,7 @@ pub fn load(content_dir: &Path) -> Result<SignatoryData> {
                 .map(|(n, _)| n + 1);
             return Err(Error::content(
                 Location {
-                    path: file.clone(),
+                    path: file.to_path_buf(),
                     line,
                     column: None,
                 },
@@ -91,25 +95,20 @@ pub fn parse(text: &str, file: &Path) -> Result<SignatoryData> {
 pub fn to_text(data: &SignatoryData) -> serde_json::Result<String> {
     let mut text = String::with_capacity(data.signatories.len() * 160 + 64);
     text.push_str("{\"signatories\": [\n");
-    for (i, signatory) in data.signatories.iter().enumerate() {
-        push_yaml_safe(&mut text, &serde_json::to_string(signatory)?);
-        text.push_str(if i + 1 < data.signatories.len() {
-            ",\n"
-        } else {
-            "\n"
-        });
-    }
+    push_lines(&mut text, &data.signatories)?;
     text.push_str("],\n\"withdrawn\": [\n");
-    for (i, withdrawal) in data.withdrawn.iter().enumerate() {
-        push_yaml_safe(&mut text, &serde_json::to_string(withdrawal)?);
-        text.push_str(if i + 1 < data.withdrawn.len() {
-            ",\n"
-        } else {
-            "\n"
-        });
-    }
+    push_lines(&mut text, &data.withdrawn)?;
     text.push_str("]}\n");
     Ok(text)
+}
+
+/// The items of a JSON list, one a line.
+fn push_lines<T: Serialize>(text: &mut String, items: &[T]) -> serde_json::Result<()> {
+    for (i, item) in items.iter().enumerate() {
+        push_yaml_safe(text, &serde_json::to_string(item)?);
+        text.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+    }
+    Ok(())
 }
 
 /// JSON leaves some characters as they are that YAML does not accept, or reads as a line

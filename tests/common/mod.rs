@@ -10,6 +10,8 @@ use std::process::Output;
 use assert_cmd::Command;
 use scraper::{Html, Selector};
 
+pub mod server;
+
 pub struct Site {
     pub dir: tempfile::TempDir,
 }

@@ -57,6 +57,71 @@ fn builds_every_page_with_navigation_and_breadcrumbs() {
 }
 
 #[test]
+fn the_menu_marks_the_page_itself_and_the_section_it_falls_under() {
+    let site = Site::new();
+    site.build_ok(&[]);
+    let current = |page: &str| -> Vec<(String, String)> {
+        let html = site.html(page);
+        select(&html, "nav.site-nav a[aria-current]")
+            .iter()
+            .map(|a| {
+                let attr = |name| a.value().attr(name).unwrap_or_default().to_string();
+                (attr("href"), attr("aria-current"))
+            })
+            .collect()
+    };
+    let one = |url: &str, state: &str| vec![(url.to_string(), state.to_string())];
+    assert_eq!(current("public/index.html"), one("/", "page"));
+    assert_eq!(current("public/voorbeelden/index.html"), one("/voorbeelden/", "page"));
+    assert_eq!(
+        current("public/voorbeelden/zwemles/index.html"),
+        one("/voorbeelden/", "true")
+    );
+    assert_eq!(current("public/actoren/rijk/index.html"), one("/actoren/", "true"));
+    assert_eq!(current("public/oproep/2020-06-19/index.html"), one("/oproep/", "true"));
+    assert_eq!(current("public/over/index.html"), one("/over/", "page"));
+    // A page under no menu item marks none, not the home page.
+    assert_eq!(current("public/zoeken/index.html"), vec![]);
+}
+
+#[test]
+fn shared_fragments_are_on_every_page_and_a_site_can_replace_one() {
+    let site = Site::new();
+    site.write(
+        "themes/default/templates/shared/footer.html",
+        "<p class=\"eigen\">{{ site.title }} · {{ t.sign }}</p>\n",
+    );
+    site.build_ok(&[]);
+    let mut with_footer = 0;
+    for page in html_files(&site.path("public")) {
+        let html = site.html(&format!("public/{}", page.display()));
+        if select(&html, "footer").is_empty() {
+            continue; // the print page has no frame
+        }
+        with_footer += 1;
+        let footer = select(&html, "footer p.eigen");
+        assert_eq!(footer.len(), 1, "{}: the site's own footer", page.display());
+        assert!(text(&footer[0]).ends_with("· Onderteken"), "{}", text(&footer[0]));
+        // The default theme's other fragments are still there.
+        assert_eq!(select(&html, "header .header-row a.site-title").len(), 1);
+        assert_eq!(select(&html, "head link[rel=stylesheet]").len(), 1);
+    }
+    assert!(with_footer > 20, "{with_footer} pages with a footer");
+    // A fragment is rendered once for all pages, so it can not use a page's values.
+    site.write(
+        "themes/default/templates/shared/footer.html",
+        "<p>{{ page.title }}</p>\n",
+    );
+    let out = site.build(&[]);
+    assert!(!out.status.success());
+    let message = stderr(&out);
+    assert!(
+        message.contains("shared/footer.html") && message.contains("page.title"),
+        "{message}"
+    );
+}
+
+#[test]
 fn actors_and_examples_link_to_each_other() {
     let site = Site::new();
     site.build_ok(&[]);

@@ -100,7 +100,7 @@ pub fn render_site(
         || SiteViews::new(site, theme, base, cache),
     );
     let templates = templates?;
-    let shared = shared_context(&views);
+    let shared = shared_context(&views, &templates)?;
     let shared_hash = cache.map(|_| shared_key(theme, &views));
     let memo_of = |memo: fn(&BuildCache) -> &Memo<Arc<[u8]>>| {
         cache.zip(shared_hash).map(|(cache, shared)| PageMemo {
@@ -167,12 +167,18 @@ pub fn render_site(
     pages.and(chunks).and(others)
 }
 
-/// What every template sees: the site and the interface strings.
-fn shared_context(views: &SiteViews) -> tera::Context {
+/// What every template sees: the site, the interface strings, and the theme's shared
+/// fragments, which are rendered here once instead of on every page.
+fn shared_context(views: &SiteViews, templates: &Templates) -> Result<tera::Context> {
     let mut context = tera::Context::new();
     context.insert("site", &views.site);
     context.insert("t", &views.strings);
-    context
+    let fragments = templates
+        .fragments()
+        .map(|(name, template)| Ok((name, templates.render(template, &context)?)))
+        .collect::<Result<BTreeMap<&str, String>>>()?;
+    context.insert("shared", &fragments);
+    Ok(context)
 }
 
 /// The previous build's pages, for `serve`.
@@ -444,6 +450,8 @@ struct PageView<'a> {
     share: Vec<Link>,
     /// Free-form values from the front matter's `extra:`, for custom templates.
     extra: Option<&'a BTreeMap<String, serde_yaml::Value>>,
+    /// The URL of the menu item this page falls under, if any.
+    menu_url: Option<&'a str>,
 }
 
 fn render_page(
@@ -709,10 +717,12 @@ fn render_page(
         let first = &views.cards[..views.cards.len().min(HOME_EXAMPLES)];
         context.insert("cards", first);
     }
+    let url = format!("{}{}", sv.base_path, job.path);
     let page = PageView {
         title,
         description: description.unwrap_or(sv.description),
-        url: format!("{}{}", sv.base_path, job.path),
+        menu_url: menu_url(&sv.nav, &url, &sv.home_url),
+        url,
         canonical: format!("{}{}", sv.base_url, job.path),
         breadcrumbs,
         content: body.map(|b| b.html.as_str()).unwrap_or_default(),
@@ -730,6 +740,18 @@ fn render_page(
     Ok(match memo {
         Some(memo) => Contents::Shared(memo.render(templates, template, &context)?),
         None => Contents::Bytes(templates.render(template, context.context())?.into_bytes()),
+    })
+}
+
+/// The menu item a page falls under: the one with the page's own URL, or else the one whose
+/// URL is the longest start of it (an example falls under the examples). The home page's URL
+/// starts every URL, so it counts only for itself.
+fn menu_url<'n>(nav: &'n [Link], page_url: &str, home_url: &str) -> Option<&'n str> {
+    let urls = || nav.iter().map(|item| item.url.as_str());
+    urls().find(|&url| url == page_url).or_else(|| {
+        urls()
+            .filter(|&url| url != home_url && page_url.starts_with(url))
+            .max_by_key(|url| url.len())
     })
 }
 
@@ -893,23 +915,29 @@ fn search_index(site: &Site, views: &SiteViews) -> String {
     serde_json::to_string(&entries).expect("strings always serialize")
 }
 
-/// The text of an HTML fragment, without tags, with entities decoded.
+/// The text of an HTML fragment, without tags, with entities decoded and whitespace collapsed.
 fn plain_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push(' ');
-            }
-            _ if !in_tag => text.push(c),
-            _ => {}
-        }
+    // Whole runs of text are copied at once: this runs over every page's body.
+    let mut stripped = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        stripped.push_str(&rest[..start]);
+        stripped.push(' ');
+        rest = match rest[start..].find('>') {
+            Some(end) => &rest[start + end + 1..],
+            None => "",
+        };
     }
-    let decoded = html_escape::decode_html_entities(&text);
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+    stripped.push_str(rest);
+    let decoded = html_escape::decode_html_entities(&stripped);
+    let mut text = String::with_capacity(decoded.len());
+    for word in decoded.split_whitespace() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(word);
+    }
+    text
 }
 
 fn string<'a>(views: &'a SiteViews, key: &str) -> &'a str {
@@ -918,4 +946,22 @@ fn string<'a>(views: &'a SiteViews, key: &str) -> &'a str {
         .get(key)
         .and_then(|v| v.as_str())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_text;
+
+    #[test]
+    fn plain_text_drops_tags_decodes_entities_and_collapses_whitespace() {
+        assert_eq!(
+            plain_text("<h2 id=\"a\">Kop</h2>\n<p>Een <em>goed</em>&nbsp;voorbeeld &amp; meer</p>"),
+            "Kop Een goed voorbeeld & meer"
+        );
+        // Tags separate words, as they do in a browser for block elements.
+        assert_eq!(plain_text("<li>een</li><li>twee</li>"), "een twee");
+        assert_eq!(plain_text("&lt;script&gt; blijft tekst"), "<script> blijft tekst");
+        assert_eq!(plain_text("tekst <a href=\"x\" afgebroken"), "tekst");
+        assert_eq!(plain_text("  \n "), "");
+    }
 }

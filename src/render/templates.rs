@@ -9,6 +9,11 @@ use tera::{Context, Tera, Value};
 use crate::error::{Error, Result};
 use crate::theme::Theme;
 
+/// Templates in this folder are rendered once per build, with only `site` and `t`, and every
+/// page gets the results as `shared.NAME`: the parts of a page frame that are the same on every
+/// page then cost nothing per page.
+const FRAGMENTS: &str = "shared/";
+
 pub struct Templates {
     tera: Tera,
     origins: HashMap<String, String>,
@@ -74,6 +79,14 @@ impl Templates {
             },
         );
         Ok(Templates { tera, origins })
+    }
+
+    /// The theme's shared fragments, `shared/NAME.html`, as (NAME, template name).
+    pub fn fragments(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.origins.keys().filter_map(|template| {
+            let name = template.strip_prefix(FRAGMENTS)?.strip_suffix(".html")?;
+            Some((name, template.as_str()))
+        })
     }
 
     pub fn has(&self, name: &str) -> bool {

@@ -87,6 +87,7 @@ impl RenderedSite {
 struct Prepared {
     loaded: load::Loaded,
     theme: theme::Theme,
+    templates: std::sync::Arc<render::Templates>,
     base: render::BaseUrl,
     content_dir: PathBuf,
 }
@@ -94,13 +95,27 @@ struct Prepared {
 impl Prepared {
     fn new(options: &BuildOptions, cache: Option<&cache::BuildCache>) -> Result<Prepared> {
         let content_dir = options.content_dir();
-        let loaded = load::load_site(
-            &content_dir,
-            &load::LoadOptions {
-                drafts: options.drafts,
+        // Compiling the templates takes about as long as loading a small site; they need
+        // only site.yaml, so both happen at once.
+        let (loaded, theme) = rayon::join(
+            || {
+                load::load_site(
+                    &content_dir,
+                    &load::LoadOptions {
+                        drafts: options.drafts,
+                    },
+                    cache,
+                )
             },
-            cache,
-        )?;
+            || -> Result<_> {
+                let settings = load::read_settings(&content_dir)?;
+                let theme = theme::load_theme(&options.root, &settings.theme, &settings.language)?;
+                let templates = render::compile_templates(&theme, cache)?;
+                Ok((theme, templates))
+            },
+        );
+        // Errors in the order a campaigner fixes them: content first, then the theme.
+        let loaded = loaded?;
         let settings = &loaded.site.settings;
         let base_url = options.base_url.as_deref().unwrap_or(&settings.base_url);
         let base = render::BaseUrl::parse(base_url).map_err(|message| {
@@ -114,10 +129,11 @@ impl Prepared {
                 "write the full address, e.g. https://example.org/oproep/",
             )
         })?;
-        let theme = theme::load_theme(&options.root, &settings.theme, &settings.language)?;
+        let (theme, templates) = theme?;
         Ok(Prepared {
             loaded,
             theme,
+            templates,
             base,
             content_dir,
         })
@@ -128,6 +144,7 @@ impl Prepared {
             &self.loaded,
             &self.content_dir,
             &self.theme,
+            &self.templates,
             &self.base,
             sink,
             cache,

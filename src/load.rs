@@ -43,7 +43,7 @@ pub fn load_site(
             "run `oproep init DIR` to create a new site, or pass --root to point at one",
         ));
     }
-    let settings: Settings = read_yaml_file(&content_dir.join(SETTINGS_FILE))?;
+    let settings = read_settings(content_dir)?;
     let people_file = content_dir.join(PEOPLE_FILE);
     let people: People = if people_file.exists() {
         read_yaml_file(&people_file)?
@@ -367,6 +367,11 @@ fn parse_markdown(
 }
 
 /// Reads a file as UTF-8 text, naming the line of the first invalid byte if it is not.
+/// `site.yaml` alone: the theme can be prepared from it while the rest of the content loads.
+pub fn read_settings(content_dir: &Path) -> Result<Settings> {
+    read_yaml_file(&content_dir.join(SETTINGS_FILE))
+}
+
 pub fn read_text(file: &Path) -> Result<String> {
     let bytes = std::fs::read(file).map_err(|e| Error::io("cannot read", file, e))?;
     String::from_utf8(bytes).map_err(|err| {

@@ -85,21 +85,13 @@ pub fn render_site(
     loaded: &Loaded,
     content_dir: &Path,
     theme: &Theme,
+    templates: &Templates,
     base: &BaseUrl,
     sink: Sink,
     cache: Option<&BuildCache>,
 ) -> Result<()> {
     let site = &loaded.site;
-    let (templates, mut views) = rayon::join(
-        || match cache {
-            Some(cache) => cache
-                .templates
-                .get_or(templates_key(theme), || Templates::new(theme).map(Arc::new)),
-            None => Templates::new(theme).map(Arc::new),
-        },
-        || SiteViews::new(site, theme, base, cache),
-    );
-    let templates = templates?;
+    let mut views = SiteViews::new(site, theme, base, cache);
     let shared = shared_context(&views, &templates)?;
     let shared_hash = cache.map(|_| shared_key(theme, &views));
     let memo_of = |memo: fn(&BuildCache) -> &Memo<Arc<[u8]>>| {
@@ -111,11 +103,10 @@ pub fn render_site(
     let card_memo = memo_of(|cache| &cache.cards);
     let memo = memo_of(|cache| &cache.pages);
     let memo = memo.as_ref();
-    views.cards = render_cards(&views, &templates, &shared, card_memo.as_ref())?;
+    views.cards = render_cards(&views, templates, &shared, card_memo.as_ref())?;
     let jobs = page_jobs(site, views.signatories.page_count(), &views.facets);
     check_unique_paths(&jobs)?;
     let views = &views;
-    let templates = &templates;
 
     let pages = || {
         jobs.par_iter()
@@ -201,6 +192,17 @@ impl PageMemo<'_> {
             let html = templates.render(template, context.context())?;
             Ok(Arc::from(html.into_bytes()))
         })
+    }
+}
+
+/// Compiles the theme's templates, or takes them from the previous build when their sources
+/// are the same.
+pub fn compile_templates(theme: &Theme, cache: Option<&BuildCache>) -> Result<Arc<Templates>> {
+    match cache {
+        Some(cache) => cache
+            .templates
+            .get_or(templates_key(theme), || Templates::new(theme).map(Arc::new)),
+        None => Templates::new(theme).map(Arc::new),
     }
 }
 

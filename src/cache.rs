@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use crate::error::Result;
 use crate::load::Parsed;
 use crate::model::Signatory;
-use crate::render::{Body, Templates};
+use crate::render::{Body, SignatoryList, Templates};
 
 pub type Key = blake3::Hash;
 
@@ -79,6 +79,8 @@ pub struct BuildCache {
     pub(crate) files: Memo<Parsed>,
     /// The signatory data, by its file's bytes.
     pub(crate) signatories: Memo<Arc<Vec<Signatory>>>,
+    /// The signatory lists made from that data, by its file's bytes and the list's settings.
+    pub(crate) signatory_lists: Memo<Arc<SignatoryList>>,
     /// Markdown bodies rendered to HTML, by text and base path.
     pub(crate) bodies: Memo<Arc<Body>>,
     /// Rendered pages, by template and everything in the template's context.
@@ -99,6 +101,7 @@ impl BuildCache {
     pub fn next_build(&mut self) {
         self.files.next_build();
         self.signatories.next_build();
+        self.signatory_lists.next_build();
         self.bodies.next_build();
         self.pages.next_build();
         self.cards.next_build();

@@ -28,6 +28,8 @@ pub struct Loaded {
     pub site: Site,
     /// Files other than markdown and data (images, PDFs), relative to `content/`, copied as they are.
     pub assets: Vec<PathBuf>,
+    /// With a cache: the hash of the signatory file, which stands for the signatories.
+    pub signatories_key: Option<cache::Key>,
 }
 
 /// Reads `content_dir` into a checked [`Site`].
@@ -80,7 +82,7 @@ pub fn load_site(
         || load_signatories(content_dir, cache),
     );
     let parsed = parsed?;
-    let signatories = signatories?;
+    let (signatories, signatories_key) = signatories?;
 
     let mut home = None;
     let mut versions = Vec::new();
@@ -178,7 +180,11 @@ pub fn load_site(
         signatories,
     };
     check_references(&site)?;
-    Ok(Loaded { site, assets })
+    Ok(Loaded {
+        site,
+        assets,
+        signatories_key,
+    })
 }
 
 fn missing_file(content_dir: &Path, relative: &str, what: &str) -> Error {
@@ -248,20 +254,30 @@ fn parse_markdown_file(
 }
 
 /// The signatories, shared rather than copied: there can be a hundred thousand.
-fn load_signatories(content_dir: &Path, cache: Option<&BuildCache>) -> Result<Arc<Vec<Signatory>>> {
+/// The signatories, and with a cache the hash of their file.
+fn load_signatories(
+    content_dir: &Path,
+    cache: Option<&BuildCache>,
+) -> Result<(Arc<Vec<Signatory>>, Option<cache::Key>)> {
     use crate::signing::store;
     let file = content_dir.join(store::SIGNATORIES_FILE);
     match cache {
         // Read once: the text is both the cache key and, when it is new, what is parsed.
-        Some(cache) if file.exists() => {
-            let text = read_text(&file)?;
-            cache
-                .signatories
-                .get_or(cache::key(&[text.as_bytes()]), || {
-                    Ok(Arc::new(store::from_text(&text, &file)?.signatories))
-                })
+        Some(cache) => {
+            let text = file.exists().then(|| read_text(&file)).transpose()?;
+            let key = match &text {
+                Some(text) => cache::key(&[b"file", text.as_bytes()]),
+                None => cache::key(&[b"no file"]),
+            };
+            let signatories = cache.signatories.get_or(key, || {
+                Ok(Arc::new(match &text {
+                    Some(text) => store::from_text(text, &file)?.signatories,
+                    None => Vec::new(),
+                }))
+            })?;
+            Ok((signatories, Some(key)))
         }
-        _ => Ok(Arc::new(store::load(content_dir)?.signatories)),
+        None => Ok((Arc::new(store::load(content_dir)?.signatories), None)),
     }
 }
 

@@ -21,8 +21,9 @@ use crate::error::{Error, Result};
 use crate::load::Loaded;
 use crate::model::Site;
 use crate::theme::{Theme, ThemeFile};
-use templates::PageContext;
+use templates::{Fingerprint, PageContext, PageValues};
 pub use templates::Templates;
+pub use signatories::SignatoryList;
 pub use views::Body;
 use views::*;
 
@@ -91,7 +92,7 @@ pub fn render_site(
     cache: Option<&BuildCache>,
 ) -> Result<()> {
     let site = &loaded.site;
-    let mut views = SiteViews::new(site, theme, base, cache);
+    let mut views = SiteViews::new(site, theme, base, cache, loaded.signatories_key);
     let shared = shared_context(&views, &templates)?;
     let shared_hash = cache.map(|_| shared_key(theme, &views));
     let memo_of = |memo: fn(&BuildCache) -> &Memo<Arc<[u8]>>| {
@@ -129,7 +130,7 @@ pub fn render_site(
             .try_for_each(|i| {
                 sink(OutputFile {
                     path: data_dir.join(format!("{i}.json")),
-                    contents: Contents::Bytes(views.signatories.chunk(i).into_bytes()),
+                    contents: Contents::Shared(views.signatories.chunk(i)),
                 })
             })
     };
@@ -179,22 +180,6 @@ struct PageMemo<'c> {
     shared: crate::cache::Key,
 }
 
-impl PageMemo<'_> {
-    /// Renders the template, unless the previous build rendered it with the same context.
-    fn render(
-        &self,
-        templates: &Templates,
-        template: &str,
-        context: &PageContext,
-    ) -> Result<Arc<[u8]>> {
-        let key = context.fingerprint(&self.shared, template);
-        self.pages.get_or(key, || {
-            let html = templates.render(template, context.context())?;
-            Ok(Arc::from(html.into_bytes()))
-        })
-    }
-}
-
 /// Compiles the theme's templates, or takes them from the previous build when their sources
 /// are the same.
 pub fn compile_templates(theme: &Theme, cache: Option<&BuildCache>) -> Result<Arc<Templates>> {
@@ -236,21 +221,27 @@ fn render_cards(
     shared: &tera::Context,
     memo: Option<&PageMemo>,
 ) -> Result<Vec<String>> {
+    const TEMPLATE: &str = "example_card.html";
     views
         .examples
         .par_iter()
         .map_init(
             || shared.clone(),
             |shared, example| {
-                let mut context = PageContext::new(shared);
-                context.insert("example", example);
-                match memo {
-                    Some(memo) => {
-                        let html = memo.render(templates, "example_card.html", &context)?;
-                        Ok(String::from_utf8_lossy(&html).into_owned())
-                    }
-                    None => templates.render("example_card.html", context.context()),
-                }
+                let render = |shared: &mut tera::Context| {
+                    let mut context = PageContext::new(shared);
+                    context.insert("example", example);
+                    templates.render(TEMPLATE, context.context())
+                };
+                let Some(memo) = memo else {
+                    return render(shared);
+                };
+                let mut fingerprint = Fingerprint::new(&memo.shared);
+                fingerprint.insert("example", example);
+                let html = memo.pages.get_or(fingerprint.finish(TEMPLATE), || {
+                    render(shared).map(|html| Arc::from(html.into_bytes()))
+                })?;
+                Ok(String::from_utf8_lossy(&html).into_owned())
             },
         )
         .collect()
@@ -464,6 +455,33 @@ fn render_page(
     shared: &mut tera::Context,
     memo: Option<&PageMemo>,
 ) -> Result<Contents> {
+    let Some(memo) = memo else {
+        let mut context = PageContext::new(shared);
+        let template = fill_page(job, site, views, templates, &mut context)?;
+        let html = templates.render(template, context.context())?;
+        return Ok(Contents::Bytes(html.into_bytes()));
+    };
+    // The page's values are first only hashed, which is much cheaper than converting them for
+    // the template engine; they are converted only when the page has to be rendered anew.
+    let mut fingerprint = Fingerprint::new(&memo.shared);
+    let template = fill_page(job, site, views, templates, &mut fingerprint)?;
+    let html = memo.pages.get_or(fingerprint.finish(template), || {
+        let mut context = PageContext::new(shared);
+        fill_page(job, site, views, templates, &mut context)?;
+        let html = templates.render(template, context.context())?;
+        Ok(Arc::from(html.into_bytes()))
+    })?;
+    Ok(Contents::Shared(html))
+}
+
+/// Puts a page's own values into `context` and returns the template that renders it.
+fn fill_page<'s>(
+    job: &Job,
+    site: &'s Site,
+    views: &'s SiteViews,
+    templates: &Templates,
+    context: &mut impl PageValues,
+) -> Result<&'s str> {
     let sv = &views.site;
     let home = Link {
         title: sv.nav[0].title.clone(),
@@ -477,7 +495,6 @@ fn render_page(
         title: site.examples_section.meta.title.clone(),
         url: sv.examples_url.clone(),
     };
-    let mut context = PageContext::new(shared);
     let (template, title, description, body, breadcrumbs): (
         &str,
         &str,
@@ -570,12 +587,12 @@ fn render_page(
                     url: format!("{}{}", sv.base_path, signatories_page_path(base, n)),
                 })
                 .collect();
-            context.insert("names_html", &list.items_html(list.page(number)));
+            context.insert("names_html", &*list.page_html(number));
             context.insert("page_number", &number);
             context.insert("data_url", &format!("{}{base}/data/", sv.base_path));
             context.insert("chunk_count", &list.chunks_len());
             if number == 1 {
-                context.insert("highlighted_html", &list.items_html(&list.highlighted));
+                context.insert("highlighted_html", &*list.highlighted_html());
                 context.insert("categories", &list.categories);
                 context.insert("places", &list.places);
                 context.insert("chart_over_time", &list.chart_over_time);
@@ -599,8 +616,8 @@ fn render_page(
         }
         Kind::PrintSignatories => {
             let list = &views.signatories;
-            context.insert("highlighted_html", &list.items_html(&list.highlighted));
-            context.insert("names_html", &list.items_html(&list.named));
+            context.insert("highlighted_html", &*list.highlighted_html());
+            context.insert("names_html", &*list.named_html());
             context.insert("version", &views.versions[views.versions.len() - 1]);
             context.insert(
                 "appeal_html",
@@ -739,10 +756,7 @@ fn render_page(
         },
     };
     context.insert("page", &page);
-    Ok(match memo {
-        Some(memo) => Contents::Shared(memo.render(templates, template, &context)?),
-        None => Contents::Bytes(templates.render(template, context.context())?.into_bytes()),
-    })
+    Ok(template)
 }
 
 /// The menu item a page falls under: the one with the page's own URL, or else the one whose

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -51,64 +52,62 @@ pub struct CountBy {
     pub count: usize,
 }
 
-pub struct SignatoryList<'a> {
+/// The published signatories in the order the site shows them, with everything made from them.
+///
+/// It owns its data (the signatories are shared, not copied), so that `serve` can keep it from
+/// one build to the next while the signatory file stays the same; the HTML of the name lists
+/// and the data chunks are then kept with it too, made once.
+pub struct SignatoryList {
+    signatories: Arc<Vec<Signatory>>,
+    versions: Vec<NaiveDate>,
     pub counts: Counts,
-    /// Highlighted, published signatories, in the order of the data file.
-    pub highlighted: Vec<SignatoryView<'a>>,
-    /// All other published signatories, by name.
-    pub named: Vec<SignatoryView<'a>>,
+    /// Highlighted, published signatories, in the order of the data file (indexes).
+    highlighted: Vec<usize>,
+    /// All other published signatories, by name (indexes).
+    named: Vec<usize>,
     pub categories: Vec<CountBy>,
     pub places: Vec<CountBy>,
     pub chart_over_time: String,
     pub chart_places: String,
     strings: Strings,
+    /// Whether the HTML and data below are kept once made: for `serve`, not for one build.
+    keep: bool,
+    pages_html: Vec<OnceLock<Arc<str>>>,
+    highlighted_html: OnceLock<Arc<str>>,
+    named_html: OnceLock<Arc<str>>,
+    chunks: Vec<OnceLock<Arc<[u8]>>>,
 }
 
-impl<'a> SignatoryList<'a> {
+impl SignatoryList {
     pub fn new(
-        signatories: &'a [Signatory],
+        signatories: Arc<Vec<Signatory>>,
         versions: &[NaiveDate],
         goal: Option<u64>,
         strings: Strings,
+        keep: bool,
     ) -> Self {
-        let published: Vec<&Signatory> = signatories.iter().filter(|s| s.publish).collect();
-        // Versions are sorted; someone who signed before the first counts for the first.
-        let version_on = |date: NaiveDate| {
-            (versions.len() > 1).then(|| {
-                versions
-                    .iter()
-                    .rev()
-                    .find(|v| **v <= date)
-                    .copied()
-                    .unwrap_or(versions[0])
-            })
-        };
-        let view = |s: &'a Signatory| SignatoryView {
-            version: version_on(s.date),
-            name: &s.name,
-            function: s.function.as_deref(),
-            organisation: s.organisation.as_deref(),
-            place: s.place.as_deref(),
-            category: s.category.as_deref(),
-            highlight: s.highlight,
-        };
-        let highlighted = published
-            .iter()
-            .filter(|s| s.highlight)
-            .map(|s| view(s))
+        let published: Vec<usize> = (0..signatories.len())
+            .filter(|&i| signatories[i].publish)
             .collect();
-        let mut named: Vec<SignatoryView> = published
+        let highlighted: Vec<usize> = published
             .iter()
-            .filter(|s| !s.highlight)
-            .map(|s| view(s))
+            .copied()
+            .filter(|&i| signatories[i].highlight)
             .collect();
-        named.sort_by_cached_key(|s| s.name.to_lowercase());
+        let mut named: Vec<usize> = published
+            .iter()
+            .copied()
+            .filter(|&i| !signatories[i].highlight)
+            .collect();
+        named.sort_by_cached_key(|&i| signatories[i].name.to_lowercase());
 
         let total = signatories.len();
         let percent = goal
             .filter(|g| *g > 0)
             .map(|g| ((total as u64 * 100) / g).min(100));
-        let places = count_by(published.iter().filter_map(|s| s.place.as_deref()));
+        let published_ones = || published.iter().map(|&i| &signatories[i]);
+        let places = count_by(published_ones().filter_map(|s| s.place.as_deref()));
+        let named_count = highlighted.len() + named.len();
         SignatoryList {
             counts: Counts {
                 total,
@@ -117,25 +116,88 @@ impl<'a> SignatoryList<'a> {
                 goal,
                 percent,
             },
-            highlighted,
-            named,
-            categories: count_by(published.iter().filter_map(|s| s.category.as_deref())),
-            chart_over_time: chart_over_time(signatories, &strings),
+            categories: count_by(published_ones().filter_map(|s| s.category.as_deref())),
+            chart_over_time: chart_over_time(&signatories, &strings),
             chart_places: chart_places(&places, &strings),
             places: places.into_iter().take(TOP_PLACES).collect(),
+            pages_html: (0..named.len().div_ceil(PAGE_SIZE).max(1))
+                .map(|_| OnceLock::new())
+                .collect(),
+            chunks: (0..named_count.div_ceil(CHUNK_SIZE).max(1))
+                .map(|_| OnceLock::new())
+                .collect(),
+            highlighted_html: OnceLock::new(),
+            named_html: OnceLock::new(),
+            versions: versions.to_vec(),
+            highlighted,
+            named,
             strings,
+            keep,
+            signatories,
         }
+    }
+
+    /// `cell`'s value, made by `make` the first time when kept, or made anew each time.
+    fn kept<T: Clone>(&self, cell: &OnceLock<T>, make: impl FnOnce() -> T) -> T {
+        if self.keep {
+            cell.get_or_init(make).clone()
+        } else {
+            make()
+        }
+    }
+
+    fn view(&self, index: usize) -> SignatoryView<'_> {
+        let s = &self.signatories[index];
+        let versions = &self.versions;
+        // Versions are sorted; someone who signed before the first counts for the first.
+        let version = (versions.len() > 1).then(|| {
+            versions
+                .iter()
+                .rev()
+                .find(|v| **v <= s.date)
+                .copied()
+                .unwrap_or(versions[0])
+        });
+        SignatoryView {
+            version,
+            name: &s.name,
+            function: s.function.as_deref(),
+            organisation: s.organisation.as_deref(),
+            place: s.place.as_deref(),
+            category: s.category.as_deref(),
+            highlight: s.highlight,
+        }
+    }
+
+    /// The list items of page `number` (from 1) of the named signatories.
+    pub fn page_html(&self, number: usize) -> Arc<str> {
+        let start = ((number - 1) * PAGE_SIZE).min(self.named.len());
+        let end = (start + PAGE_SIZE).min(self.named.len());
+        self.kept(&self.pages_html[number - 1], || {
+            self.items_html(&self.named[start..end]).into()
+        })
+    }
+
+    pub fn highlighted_html(&self) -> Arc<str> {
+        self.kept(&self.highlighted_html, || {
+            self.items_html(&self.highlighted).into()
+        })
+    }
+
+    /// Every named signatory, for the print page.
+    pub fn named_html(&self) -> Arc<str> {
+        self.kept(&self.named_html, || self.items_html(&self.named).into())
     }
 
     /// The list items for these signatories. Made here rather than in a template: a list of
     /// tens of thousands of names is the one place where the template engine is too slow.
-    pub fn items_html(&self, signatories: &[SignatoryView]) -> String {
+    fn items_html(&self, indexes: &[usize]) -> String {
         use html_escape::encode_safe_to_string as escape_into;
         let strings = &self.strings;
         // A handful of versions: their labels are made once, not once per name.
         let mut version_labels: BTreeMap<NaiveDate, String> = BTreeMap::new();
-        let mut html = String::with_capacity(signatories.len() * 120);
-        for s in signatories {
+        let mut html = String::with_capacity(indexes.len() * 120);
+        for s in indexes.iter().map(|&i| self.view(i)) {
             html.push_str("<li><span class=\"name\">");
             escape_into(s.name, &mut html);
             html.push_str("</span>");
@@ -172,42 +234,39 @@ impl<'a> SignatoryList<'a> {
     }
 
     pub fn page_count(&self) -> usize {
-        self.named.len().div_ceil(PAGE_SIZE).max(1)
-    }
-
-    pub fn page(&self, number: usize) -> &[SignatoryView<'a>] {
-        let start = ((number - 1) * PAGE_SIZE).min(self.named.len());
-        let end = (start + PAGE_SIZE).min(self.named.len());
-        &self.named[start..end]
+        self.pages_html.len()
     }
 
     pub fn chunks_len(&self) -> usize {
-        (self.highlighted.len() + self.named.len())
-            .div_ceil(CHUNK_SIZE)
-            .max(1)
+        self.chunks.len()
     }
 
     /// Data file `index` of the ones the filters load (see `chunks_len`): published
     /// signatories, highlighted first, as compact rows `[name, function, organisation, place,
     /// category]`.
-    pub fn chunk(&self, index: usize) -> String {
-        let rows: Vec<[&str; 5]> = self
-            .highlighted
-            .iter()
-            .chain(&self.named)
-            .skip(index * CHUNK_SIZE)
-            .take(CHUNK_SIZE)
-            .map(|s| {
-                [
-                    s.name,
-                    s.function.unwrap_or(""),
-                    s.organisation.unwrap_or(""),
-                    s.place.unwrap_or(""),
-                    s.category.unwrap_or(""),
-                ]
-            })
-            .collect();
-        serde_json::to_string(&rows).expect("strings always serialize")
+    pub fn chunk(&self, index: usize) -> Arc<[u8]> {
+        self.kept(&self.chunks[index], || {
+            let rows: Vec<[&str; 5]> = self
+                .highlighted
+                .iter()
+                .chain(&self.named)
+                .skip(index * CHUNK_SIZE)
+                .take(CHUNK_SIZE)
+                .map(|&i| {
+                    let s = &self.signatories[i];
+                    [
+                        &s.name,
+                        s.function.as_deref().unwrap_or(""),
+                        s.organisation.as_deref().unwrap_or(""),
+                        s.place.as_deref().unwrap_or(""),
+                        s.category.as_deref().unwrap_or(""),
+                    ]
+                })
+                .collect();
+            serde_json::to_vec(&rows)
+                .expect("strings always serialize")
+                .into()
+        })
     }
 }
 
@@ -234,6 +293,7 @@ fn count_by<'a>(values: impl Iterator<Item = &'a str>) -> Vec<CountBy> {
 }
 
 /// The chart labels, from the theme's strings.
+#[derive(Serialize)]
 pub struct Strings {
     /// "versie", before the date of the version someone signed.
     pub version: String,
@@ -393,15 +453,17 @@ mod tests {
             signatory("a", "den haag", "2021-01-01", true),
             signatory("Verborgen", "Utrecht", "2021-01-03", false),
         ];
-        let list = SignatoryList::new(&all, &[], Some(10), strings());
+        let list = SignatoryList::new(Arc::new(all), &[], Some(10), strings(), false);
         assert_eq!(list.counts.total, 3);
         assert_eq!(list.counts.unnamed, 1);
         assert_eq!(list.counts.percent, Some(30));
-        let names: Vec<&str> = list.named.iter().map(|s| s.name).collect();
+        let names: Vec<&str> = list.named.iter().map(|&i| list.view(i).name).collect();
         assert_eq!(names, ["a", "B"]);
         assert_eq!(list.places.len(), 1);
         assert_eq!(list.places[0].count, 2);
-        let data: String = (0..list.chunks_len()).map(|i| list.chunk(i)).collect();
+        let data: String = (0..list.chunks_len())
+            .map(|i| String::from_utf8(list.chunk(i).to_vec()).unwrap())
+            .collect();
         assert!(data.contains("\"B\"") && !data.contains("Verborgen"));
     }
 
@@ -413,7 +475,7 @@ mod tests {
             "2021-01-01",
             true,
         )];
-        let list = SignatoryList::new(&all, &[], None, strings());
+        let list = SignatoryList::new(Arc::new(all), &[], None, strings(), false);
         assert!(!list.chart_places.contains("<script>"));
         assert!(list.chart_places.contains("&lt;script&gt;"));
     }

@@ -132,6 +132,11 @@ fn long_date(iso: &str, months: &[String]) -> String {
     }
 }
 
+/// Where a page's own values go: into its template context, or into its fingerprint.
+pub trait PageValues {
+    fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T);
+}
+
 /// One page's template context, on top of the values every page shares (`site`, `t`).
 ///
 /// The shared values are converted for the template engine once per thread instead of once per
@@ -150,64 +155,15 @@ impl<'c> PageContext<'c> {
         }
     }
 
-    pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
-        self.context.insert(key, value);
-        self.added.push(key);
-    }
-
     pub fn context(&self) -> &Context {
         self.context
     }
-
-    /// A hash of everything the template will see, for reusing an earlier build's page:
-    /// `shared` stands for the values every page shares (and the templates themselves).
-    pub fn fingerprint(&self, shared: &crate::cache::Key, template: &str) -> crate::cache::Key {
-        // The values are laid out in one buffer and hashed at once: much faster than many
-        // small updates, and strings are copied as they are rather than escaped as JSON.
-        let mut bytes = Vec::with_capacity(16 * 1024);
-        bytes.extend_from_slice(shared.as_bytes());
-        put_str(&mut bytes, template);
-        for key in &self.added {
-            put_str(&mut bytes, key);
-            put_value(&mut bytes, self.context.get(key).unwrap_or(&Value::Null));
-        }
-        blake3::hash(&bytes)
-    }
 }
 
-fn put_str(bytes: &mut Vec<u8>, text: &str) {
-    bytes.extend_from_slice(&(text.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(text.as_bytes());
-}
-
-/// Each value with a type tag and lengths, so that different values never give the same bytes.
-fn put_value(bytes: &mut Vec<u8>, value: &Value) {
-    match value {
-        Value::Null => bytes.push(0),
-        Value::Bool(b) => bytes.extend_from_slice(&[1, *b as u8]),
-        Value::Number(n) => {
-            bytes.push(2);
-            put_str(bytes, &n.to_string());
-        }
-        Value::String(s) => {
-            bytes.push(3);
-            put_str(bytes, s);
-        }
-        Value::Array(items) => {
-            bytes.push(4);
-            bytes.extend_from_slice(&(items.len() as u64).to_le_bytes());
-            for item in items {
-                put_value(bytes, item);
-            }
-        }
-        Value::Object(map) => {
-            bytes.push(5);
-            bytes.extend_from_slice(&(map.len() as u64).to_le_bytes());
-            for (key, item) in map {
-                put_str(bytes, key);
-                put_value(bytes, item);
-            }
-        }
+impl PageValues for PageContext<'_> {
+    fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        self.context.insert(key, value);
+        self.added.push(key);
     }
 }
 
@@ -217,4 +173,40 @@ impl Drop for PageContext<'_> {
             self.context.remove(key);
         }
     }
+}
+
+/// A hash of everything a template will see, for reusing an earlier build's page.
+///
+/// The values are written as JSON into one buffer and hashed at once: much cheaper than
+/// converting them for the template engine, and JSON marks where each value ends, so different
+/// values never give the same bytes.
+pub struct Fingerprint {
+    bytes: Vec<u8>,
+}
+
+impl Fingerprint {
+    /// `shared` stands for the values every page shares, and the templates themselves.
+    pub fn new(shared: &crate::cache::Key) -> Self {
+        let mut bytes = Vec::with_capacity(16 * 1024);
+        bytes.extend_from_slice(shared.as_bytes());
+        Fingerprint { bytes }
+    }
+
+    pub fn finish(mut self, template: &str) -> crate::cache::Key {
+        put_str(&mut self.bytes, template);
+        blake3::hash(&self.bytes)
+    }
+}
+
+impl PageValues for Fingerprint {
+    fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        put_str(&mut self.bytes, key);
+        serde_json::to_writer(&mut self.bytes, value)
+            .expect("template values serialize, as the template context needs them to");
+    }
+}
+
+fn put_str(bytes: &mut Vec<u8>, text: &str) {
+    bytes.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(text.as_bytes());
 }

@@ -225,7 +225,7 @@ pub struct SiteViews<'a> {
     pub actors_intro: Arc<Body>,
     pub examples_intro: Arc<Body>,
     pub page_bodies: Vec<Arc<Body>>,
-    pub signatories: SignatoryList<'a>,
+    pub signatories: Arc<SignatoryList>,
     pub news: Vec<NewsCard>,
     pub news_bodies: Vec<Arc<Body>>,
     pub news_intro: Arc<Body>,
@@ -258,6 +258,7 @@ impl<'a> SiteViews<'a> {
         theme: &'a Theme,
         base: &'a BaseUrl,
         cache: Option<&BuildCache>,
+        signatories_key: Option<crate::cache::Key>,
     ) -> SiteViews<'a> {
         let settings = &site.settings;
         let bp = base.path.as_str();
@@ -442,26 +443,42 @@ impl<'a> SiteViews<'a> {
         // The large parts do not depend on each other.
         let (list, (example_bodies, (changes, facets))) = rayon::join(
             || {
-                SignatoryList::new(
-                    &site.signatories,
-                    &version_dates,
-                    settings.goal,
-                    ChartStrings {
-                        version: string(theme, "version_signed"),
-                        over_time_title: string(theme, "chart_over_time"),
-                        places_title: string(theme, "chart_places"),
-                        months: theme
-                            .strings
-                            .get("months")
-                            .and_then(|m| m.as_array())
-                            .map(|a| {
-                                a.iter()
-                                    .filter_map(|v| v.as_str().map(String::from))
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                    },
-                )
+                let strings = ChartStrings {
+                    version: string(theme, "version_signed"),
+                    over_time_title: string(theme, "chart_over_time"),
+                    places_title: string(theme, "chart_places"),
+                    months: theme
+                        .strings
+                        .get("months")
+                        .and_then(|m| m.as_array())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|v| v.as_str().map(String::from))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                };
+                let make = |strings, keep| {
+                    SignatoryList::new(
+                        site.signatories.clone(),
+                        &version_dates,
+                        settings.goal,
+                        strings,
+                        keep,
+                    )
+                };
+                match cache.zip(signatories_key) {
+                    Some((cache, signatories)) => {
+                        let inputs = serde_json::to_vec(&(&version_dates, settings.goal, &strings))
+                            .expect("dates, numbers and strings serialize");
+                        let key = crate::cache::key(&[signatories.as_bytes(), &inputs]);
+                        cache
+                            .signatory_lists
+                            .get_or(key, || Ok(Arc::new(make(strings, true))))
+                            .expect("making the list does not fail")
+                    }
+                    None => Arc::new(make(strings, false)),
+                }
             },
             || {
                 rayon::join(

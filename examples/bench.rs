@@ -2189,9 +2189,7 @@ fn bench_hugo(repo: &Repo, examples: usize, signatories: usize, runs: usize) -> 
     let hugo_stats = Stats::of(&hugo_times);
     oproep_stats.print("oproep full build");
     hugo_stats.print("hugo full build");
-    let oproep_memory = peak_memory(&oproep, &|| {
-        set_aside(&oproep_dir.join("public"))
-    })?;
+    let oproep_memory = peak_memory(&oproep, &|| set_aside(&oproep_dir.join("public")))?;
     let hugo_memory = peak_memory(&hugo, &|| set_aside(&hugo_dir.join("public")))?;
     for (who, memory) in [("oproep", oproep_memory), ("hugo", hugo_memory)] {
         if let Some(mb) = memory {

@@ -21,9 +21,9 @@ use crate::error::{Error, Result};
 use crate::load::Loaded;
 use crate::model::Site;
 use crate::theme::{Theme, ThemeFile};
-use templates::{Fingerprint, PageContext, PageValues};
-pub use templates::Templates;
 pub use signatories::SignatoryList;
+pub use templates::Templates;
+use templates::{Fingerprint, PageContext, PageValues};
 pub use views::Body;
 use views::*;
 
@@ -93,7 +93,7 @@ pub fn render_site(
 ) -> Result<()> {
     let site = &loaded.site;
     let mut views = SiteViews::new(site, theme, base, cache, loaded.signatories_key);
-    let shared = shared_context(&views, &templates)?;
+    let shared = shared_context(&views, templates)?;
     let shared_hash = cache.map(|_| shared_key(theme, &views));
     let memo_of = |memo: fn(&BuildCache) -> &Memo<Arc<[u8]>>| {
         cache.zip(shared_hash).map(|(cache, shared)| PageMemo {
@@ -976,7 +976,10 @@ mod tests {
         );
         // Tags separate words, as they do in a browser for block elements.
         assert_eq!(plain_text("<li>een</li><li>twee</li>"), "een twee");
-        assert_eq!(plain_text("&lt;script&gt; blijft tekst"), "<script> blijft tekst");
+        assert_eq!(
+            plain_text("&lt;script&gt; blijft tekst"),
+            "<script> blijft tekst"
+        );
         assert_eq!(plain_text("tekst <a href=\"x\" afgebroken"), "tekst");
         assert_eq!(plain_text("  \n "), "");
     }

@@ -184,17 +184,26 @@ pub struct Fingerprint {
     bytes: Vec<u8>,
 }
 
+thread_local! {
+    /// The buffer of the last fingerprint on this thread: a rebuild of `serve` makes thousands,
+    /// and a fresh buffer each time costs more than the hashing.
+    static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 impl Fingerprint {
     /// `shared` stands for the values every page shares, and the templates themselves.
     pub fn new(shared: &crate::cache::Key) -> Self {
-        let mut bytes = Vec::with_capacity(16 * 1024);
+        let mut bytes = BUFFER.take();
+        bytes.clear();
         bytes.extend_from_slice(shared.as_bytes());
         Fingerprint { bytes }
     }
 
     pub fn finish(mut self, template: &str) -> crate::cache::Key {
         put_str(&mut self.bytes, template);
-        blake3::hash(&self.bytes)
+        let key = blake3::hash(&self.bytes);
+        BUFFER.set(self.bytes);
+        key
     }
 }
 

@@ -72,13 +72,22 @@ fn the_menu_marks_the_page_itself_and_the_section_it_falls_under() {
     };
     let one = |url: &str, state: &str| vec![(url.to_string(), state.to_string())];
     assert_eq!(current("public/index.html"), one("/", "page"));
-    assert_eq!(current("public/voorbeelden/index.html"), one("/voorbeelden/", "page"));
+    assert_eq!(
+        current("public/voorbeelden/index.html"),
+        one("/voorbeelden/", "page")
+    );
     assert_eq!(
         current("public/voorbeelden/zwemles/index.html"),
         one("/voorbeelden/", "true")
     );
-    assert_eq!(current("public/actoren/rijk/index.html"), one("/actoren/", "true"));
-    assert_eq!(current("public/oproep/2020-06-19/index.html"), one("/oproep/", "true"));
+    assert_eq!(
+        current("public/actoren/rijk/index.html"),
+        one("/actoren/", "true")
+    );
+    assert_eq!(
+        current("public/oproep/2020-06-19/index.html"),
+        one("/oproep/", "true")
+    );
     assert_eq!(current("public/over/index.html"), one("/over/", "page"));
     // A page under no menu item marks none, not the home page.
     assert_eq!(current("public/zoeken/index.html"), vec![]);
@@ -101,7 +110,11 @@ fn shared_fragments_are_on_every_page_and_a_site_can_replace_one() {
         with_footer += 1;
         let footer = select(&html, "footer p.eigen");
         assert_eq!(footer.len(), 1, "{}: the site's own footer", page.display());
-        assert!(text(&footer[0]).ends_with("· Onderteken"), "{}", text(&footer[0]));
+        assert!(
+            text(&footer[0]).ends_with("· Onderteken"),
+            "{}",
+            text(&footer[0])
+        );
         // The default theme's other fragments are still there.
         assert_eq!(select(&html, "header .header-row a.site-title").len(), 1);
         assert_eq!(select(&html, "head link[rel=stylesheet]").len(), 1);

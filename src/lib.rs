@@ -95,21 +95,19 @@ struct Prepared {
 impl Prepared {
     fn new(options: &BuildOptions, cache: Option<&cache::BuildCache>) -> Result<Prepared> {
         let content_dir = options.content_dir();
+        let settings = load::read_settings(&content_dir)?;
+        let (theme_name, language) = (settings.theme.clone(), settings.language.clone());
         // Compiling the templates takes about as long as loading a small site; they need
         // only site.yaml, so both happen at once.
         let (loaded, theme) = rayon::join(
             || {
-                load::load_site(
-                    &content_dir,
-                    &load::LoadOptions {
-                        drafts: options.drafts,
-                    },
-                    cache,
-                )
+                let options = load::LoadOptions {
+                    drafts: options.drafts,
+                };
+                load::load_site(&content_dir, settings, &options, cache)
             },
             || -> Result<_> {
-                let settings = load::read_settings(&content_dir)?;
-                let theme = theme::load_theme(&options.root, &settings.theme, &settings.language)?;
+                let theme = theme::load_theme(&options.root, &theme_name, &language)?;
                 let templates = render::compile_templates(&theme, cache)?;
                 Ok((theme, templates))
             },

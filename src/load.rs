@@ -32,20 +32,14 @@ pub struct Loaded {
     pub signatories_key: Option<cache::Key>,
 }
 
-/// Reads `content_dir` into a checked [`Site`].
+/// Reads `content_dir`, whose `site.yaml` is `settings` (see [`read_settings`]), into a
+/// checked [`Site`].
 pub fn load_site(
     content_dir: &Path,
+    settings: Settings,
     options: &LoadOptions,
     cache: Option<&BuildCache>,
 ) -> Result<Loaded> {
-    if !content_dir.is_dir() {
-        return Err(Error::content(
-            Location::file(content_dir),
-            "the content folder does not exist",
-            "run `oproep init DIR` to create a new site, or pass --root to point at one",
-        ));
-    }
-    let settings = read_settings(content_dir)?;
     let people_file = content_dir.join(PEOPLE_FILE);
     let people: People = if people_file.exists() {
         read_yaml_file(&people_file)?
@@ -253,32 +247,30 @@ fn parse_markdown_file(
     }
 }
 
-/// The signatories, shared rather than copied: there can be a hundred thousand.
-/// The signatories, and with a cache the hash of their file.
+/// The signatories (shared rather than copied: there can be a hundred thousand), and with a
+/// cache the hash of their file.
 fn load_signatories(
     content_dir: &Path,
     cache: Option<&BuildCache>,
 ) -> Result<(Arc<Vec<Signatory>>, Option<cache::Key>)> {
     use crate::signing::store;
     let file = content_dir.join(store::SIGNATORIES_FILE);
-    match cache {
-        // Read once: the text is both the cache key and, when it is new, what is parsed.
-        Some(cache) => {
-            let text = file.exists().then(|| read_text(&file)).transpose()?;
-            let key = match &text {
-                Some(text) => cache::key(&[b"file", text.as_bytes()]),
-                None => cache::key(&[b"no file"]),
-            };
-            let signatories = cache.signatories.get_or(key, || {
-                Ok(Arc::new(match &text {
-                    Some(text) => store::from_text(text, &file)?.signatories,
-                    None => Vec::new(),
-                }))
-            })?;
-            Ok((signatories, Some(key)))
-        }
-        None => Ok((Arc::new(store::load(content_dir)?.signatories), None)),
-    }
+    // Read once: the text is both the cache key and, when it is new, what is parsed.
+    let text = file.exists().then(|| read_text(&file)).transpose()?;
+    let parse = || -> Result<Arc<Vec<Signatory>>> {
+        Ok(Arc::new(match &text {
+            Some(text) => store::from_text(text, &file)?.signatories,
+            None => Vec::new(),
+        }))
+    };
+    let Some(cache) = cache else {
+        return Ok((parse()?, None));
+    };
+    let key = match &text {
+        Some(text) => cache::key(&[b"file", text.as_bytes()]),
+        None => cache::key(&[b"no file"]),
+    };
+    Ok((cache.signatories.get_or(key, parse)?, Some(key)))
 }
 
 fn parse_markdown(
@@ -382,12 +374,19 @@ fn parse_markdown(
     Ok(parsed)
 }
 
-/// Reads a file as UTF-8 text, naming the line of the first invalid byte if it is not.
-/// `site.yaml` alone: the theme can be prepared from it while the rest of the content loads.
+/// `site.yaml`, read first: the theme is prepared from it while the rest of the content loads.
 pub fn read_settings(content_dir: &Path) -> Result<Settings> {
+    if !content_dir.is_dir() {
+        return Err(Error::content(
+            Location::file(content_dir),
+            "the content folder does not exist",
+            "run `oproep init DIR` to create a new site, or pass --root to point at one",
+        ));
+    }
     read_yaml_file(&content_dir.join(SETTINGS_FILE))
 }
 
+/// Reads a file as UTF-8 text, naming the line of the first invalid byte if it is not.
 pub fn read_text(file: &Path) -> Result<String> {
     let bytes = std::fs::read(file).map_err(|e| Error::io("cannot read", file, e))?;
     String::from_utf8(bytes).map_err(|err| {

@@ -35,6 +35,31 @@ pub struct Theme {
     pub strings: serde_json::Map<String, serde_json::Value>,
 }
 
+impl Theme {
+    /// The month names of the site's language (`months` in the strings), January first.
+    pub fn months(&self) -> Vec<String> {
+        self.strings
+            .get("months")
+            .and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| m.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// `2020-12-21` -> `21 december 2020`, with the month names of the site's language; the date
+/// as it is when a month has no name.
+pub fn long_date(date: chrono::NaiveDate, months: &[String]) -> String {
+    use chrono::Datelike;
+    match months.get(date.month0() as usize) {
+        Some(month) => format!("{} {} {}", date.day(), month, date.year()),
+        None => date.to_string(),
+    }
+}
+
 /// Loads theme `name` for `language`, laying `site_root/themes/<name>/` over the default theme.
 pub fn load_theme(site_root: &Path, name: &str, language: &str) -> Result<Theme> {
     let site_theme = site_root.join("themes").join(name);

@@ -201,8 +201,7 @@ fn templates_key(theme: &Theme) -> crate::cache::Key {
         hasher.update(text.as_bytes());
         hasher.update(&[0]);
     }
-    serde_json::to_writer(&mut hasher, &theme.strings.get("months"))
-        .expect("a hasher takes any bytes");
+    serde_json::to_writer(&mut hasher, &theme.months()).expect("a hasher takes any bytes");
     hasher.finalize()
 }
 

@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::model::Signatory;
+use crate::theme::long_date;
 
 /// Names per page of the signatories list: keeps each page a few tens of kilobytes.
 pub const PAGE_SIZE: usize = 500;
@@ -404,14 +405,6 @@ fn chart_places(places: &[CountBy], strings: &Strings) -> String {
     }
     svg.push_str("</svg>");
     svg
-}
-
-fn long_date(date: NaiveDate, months: &[String]) -> String {
-    use chrono::Datelike;
-    match months.get(date.month0() as usize) {
-        Some(month) => format!("{} {} {}", date.day(), month, date.year()),
-        None => date.to_string(),
-    }
 }
 
 /// Text inside SVG is XML: names come from strangers.

@@ -61,16 +61,7 @@ impl Templates {
         // Every attribute in a theme is quoted, so `&<>"'` are the characters that matter.
         // Tera's default also escapes `/`, which makes every URL in a page longer.
         tera.set_escape_fn(|text| html_escape::encode_quoted_attribute(text).into_owned());
-        let months: Vec<String> = theme
-            .strings
-            .get("months")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|m| m.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let months = theme.months();
         tera.register_filter(
             "long_date",
             move |value: &Value, _: &HashMap<String, Value>| {
@@ -121,13 +112,7 @@ fn error_chain(err: &tera::Error) -> String {
 /// `2020-12-21` -> `21 december 2020`, with the month names of the site's language.
 fn long_date(iso: &str, months: &[String]) -> String {
     match chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
-        Ok(date) => {
-            use chrono::Datelike;
-            match months.get(date.month0() as usize) {
-                Some(month) => format!("{} {} {}", date.day(), month, date.year()),
-                None => iso.to_string(),
-            }
-        }
+        Ok(date) => crate::theme::long_date(date, months),
         Err(_) => iso.to_string(),
     }
 }

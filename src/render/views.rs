@@ -447,16 +447,7 @@ impl<'a> SiteViews<'a> {
                     version: string(theme, "version_signed"),
                     over_time_title: string(theme, "chart_over_time"),
                     places_title: string(theme, "chart_places"),
-                    months: theme
-                        .strings
-                        .get("months")
-                        .and_then(|m| m.as_array())
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|v| v.as_str().map(String::from))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    months: theme.months(),
                 };
                 let make = |strings, keep| {
                     SignatoryList::new(

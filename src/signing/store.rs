@@ -115,6 +115,7 @@ fn push_lines<T: Serialize>(text: &mut String, items: &[T]) -> serde_json::Resul
 /// break; written as `\uXXXX`, which both read, the file stays loadable after a hand edit
 /// that sends it through the YAML parser. They can only occur inside strings.
 fn push_yaml_safe(text: &mut String, json: &str) {
+    use std::fmt::Write as _;
     for c in json.chars() {
         match c {
             '\u{7f}'..='\u{9f}'
@@ -123,7 +124,7 @@ fn push_yaml_safe(text: &mut String, json: &str) {
             | '\u{feff}'
             | '\u{fffe}'
             | '\u{ffff}' => {
-                text.push_str(&format!("\\u{:04x}", c as u32));
+                let _ = write!(text, "\\u{:04x}", c as u32);
             }
             _ => text.push(c),
         }
@@ -268,6 +269,8 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn names_with_characters_yaml_refuses_still_load_as_yaml() {
         let name = "Zo\u{85}\u{7f}\u{fffe}\u{2028}ë";
@@ -292,8 +295,6 @@ mod tests {
         let as_yaml: SignatoryData = crate::yaml::parse(&text, file, 1).unwrap();
         assert_eq!(as_yaml.signatories[0].name, name);
     }
-
-    use super::*;
 
     fn sample() -> SignatoryData {
         let text = "signatories:\n- name: \"Zoë \\\"Z\\\" <b>\"\n  place: Ede\n  date: 2021-01-02\n  publish: true\n  highlight: true\n  sender: abc\nwithdrawn:\n- sender: def\n  date: 2021-02-03\n";

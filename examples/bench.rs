@@ -1343,14 +1343,18 @@ fn changed_example(site_dir: &Path, site: &Synthetic) -> Result<(PathBuf, String
 }
 
 /// Saves the example with a sentence that differs per run, as an editor would save it.
-fn save_example(path: &Path, original: &str, run: usize) -> Result<()> {
+/// Saves the example with one more line; returns the moment the write began.
+fn save_example(path: &Path, original: &str, run: usize) -> Result<Instant> {
     let text = format!("{original}\nAangepast in ronde {run} van de benchmark.\n");
-    write_file(path, text)
+    let saved = Instant::now();
+    write_file(path, text)?;
+    Ok(saved)
 }
 
-/// Adds one signatory to signatories.yaml as `oproep sign add` would: the file read, the
-/// signatory added at the end, and the file written again in oproep's own format.
-fn add_signatory(site_dir: &Path, run: usize) -> Result<()> {
+/// Adds one signatory the way `oproep sign add` does: the file read, the signatory added at
+/// the end, the file written anew in oproep's format to a temporary file and renamed over the
+/// old one. Returns the moment of the rename, when the new file appears.
+fn add_signatory(site_dir: &Path, run: usize) -> Result<Instant> {
     let file = site_dir.join("content/signatories.yaml");
     let mut data = oproep::signing::store::parse(&fs::read_to_string(&file)?, &file)?;
     data.signatories.push(
@@ -1366,7 +1370,12 @@ fn add_signatory(site_dir: &Path, run: usize) -> Result<()> {
         }
         .to_model(),
     );
-    write_file(&file, signatory_file(&data))
+    // Hidden, as oproep's own temporary files are: a build never reads it.
+    let temp = site_dir.join("content/.signatories-bench.tmp");
+    write_file(&temp, signatory_file(&data))?;
+    let saved = Instant::now();
+    fs::rename(&temp, &file).map_err(|e| format!("cannot rename {}: {e}", temp.display()))?;
+    Ok(saved)
 }
 
 /// Whole-process rebuilds with the previous public/ in place, after changing one example and
@@ -1375,11 +1384,15 @@ fn add_signatory(site_dir: &Path, run: usize) -> Result<()> {
 fn rebuilds(repo: &Repo, site_dir: &Path, site: &Synthetic, runs: usize) -> Result<(Stats, Stats)> {
     let build = repo.build_command(site_dir);
     let (path, original) = changed_example(site_dir, site)?;
-    let example = time_runs(&build, runs, &|run| save_example(&path, &original, run))?;
+    let example = time_runs(&build, runs, &|run| {
+        save_example(&path, &original, run).map(|_| ())
+    })?;
     example.print("rebuild after changing one example (whole process)");
     write_file(&path, &original)?;
 
-    let signatory = time_runs(&build, runs, &|run| add_signatory(site_dir, run))?;
+    let signatory = time_runs(&build, runs, &|run| {
+        add_signatory(site_dir, run).map(|_| ())
+    })?;
     signatory.print("rebuild after adding one signatory (whole process)");
     Ok((example, signatory))
 }
@@ -1525,7 +1538,7 @@ fn reload_latencies(
     server: &Server,
     events: &Receiver<Instant>,
     runs: usize,
-    change: &dyn Fn(usize) -> Result<()>,
+    change: &dyn Fn(usize) -> Result<Instant>,
 ) -> Result<(Stats, usize, Vec<f64>)> {
     let mut latencies = Vec::with_capacity(runs);
     let mut extra = 0;
@@ -1533,8 +1546,8 @@ fn reload_latencies(
     for run in 0..runs {
         while events.try_recv().is_ok() {}
         server.skip_log();
-        let saved = Instant::now();
-        change(run)?;
+        // From the moment the change reaches the disk, not from preparing it.
+        let saved = change(run)?;
         let arrived = match events.recv_timeout(RELOAD_TIMEOUT) {
             Ok(at) => at,
             Err(RecvTimeoutError::Timeout) => {

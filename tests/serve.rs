@@ -123,7 +123,8 @@ fn a_rebuild_renders_only_what_changed_and_serves_what_a_full_build_makes() {
     let line = server.wait_for_line("changed", Duration::from_secs(5));
     assert!(line.contains("(1 rendered anew)"), "{line}");
 
-    // A new signatory changes the count that every page's context holds: all are rendered.
+    // A new signatory changes the count and the list of names: only the pages that show them
+    // are rendered (the home page, the signatories page and the print page), not the others.
     site.write(
         "content/signatories.yaml",
         "signatories:\n- name: Nieuwe Ondertekenaar\n  place: Utrecht\n  date: 2021-02-03\n  publish: true\n",
@@ -135,10 +136,7 @@ fn a_rebuild_renders_only_what_changed_and_serves_what_a_full_build_makes() {
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no page count in {line}"));
-    assert!(
-        !line.contains("(1 rendered anew)") && !line.contains("(0 rendered anew)"),
-        "{line}"
-    );
+    assert!(line.contains("(3 rendered anew)"), "{line}");
 
     // What the server serves after these rebuilds is what a build from scratch writes.
     let fresh = tempfile::tempdir().unwrap();

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cache::{BuildCache, Memo};
+use crate::cache::{BuildCache, Key, Memo};
 use crate::error::{Error, Result};
 use crate::load::Loaded;
 use crate::model::Site;
@@ -94,9 +94,9 @@ pub fn render_site(
     let site = &loaded.site;
     let mut views = SiteViews::new(site, theme, base, cache, loaded.signatories_key);
     let shared = shared_context(&views, templates)?;
-    let shared_hash = cache.map(|_| shared_key(theme, &views));
+    let shared_keys = cache.map(|_| SharedKeys::new(theme, &views, &shared));
     let memo_of = |memo: fn(&BuildCache) -> &Memo<Arc<[u8]>>| {
-        cache.zip(shared_hash).map(|(cache, shared)| PageMemo {
+        cache.zip(shared_keys).map(|(cache, shared)| PageMemo {
             pages: memo(cache),
             shared,
         })
@@ -104,7 +104,9 @@ pub fn render_site(
     let card_memo = memo_of(|cache| &cache.cards);
     let memo = memo_of(|cache| &cache.pages);
     let memo = memo.as_ref();
-    views.cards = render_cards(&views, templates, &shared, card_memo.as_ref())?;
+    (views.cards, views.card_keys) = render_cards(&views, templates, &shared, card_memo.as_ref())?
+        .into_iter()
+        .unzip();
     let jobs = page_jobs(site, views.signatories.page_count(), &views.facets);
     check_unique_paths(&jobs)?;
     let views = &views;
@@ -176,8 +178,44 @@ fn shared_context(views: &SiteViews, templates: &Templates) -> Result<tera::Cont
 /// The previous build's pages, for `serve`.
 struct PageMemo<'c> {
     pages: &'c Memo<Arc<[u8]>>,
-    /// The hash of the templates and of what every page shares.
-    shared: crate::cache::Key,
+    shared: SharedKeys,
+}
+
+/// Hashes of the templates and of what every page shares, which go into every fingerprint.
+#[derive(Clone, Copy)]
+struct SharedKeys {
+    all: Key,
+    /// Everything but `site.signatures`, for templates that never read it: a new signatory
+    /// then leaves their pages as they are.
+    without_signatures: Key,
+}
+
+impl SharedKeys {
+    fn new(theme: &Theme, views: &SiteViews, shared: &tera::Context) -> SharedKeys {
+        let mut site = serde_json::to_value(&views.site).expect("the site view serializes");
+        let signatures = site
+            .as_object_mut()
+            .and_then(|site| site.remove("signatures"));
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(templates_key(theme).as_bytes());
+        for value in [Some(&site), shared.get("t"), shared.get("shared")] {
+            serde_json::to_writer(&mut hasher, &value).expect("a hasher takes any bytes");
+        }
+        let without_signatures = hasher.finalize();
+        serde_json::to_writer(&mut hasher, &signatures).expect("a hasher takes any bytes");
+        SharedKeys {
+            all: hasher.finalize(),
+            without_signatures,
+        }
+    }
+
+    fn of(&self, templates: &Templates, template: &str) -> &Key {
+        if templates.reads_signatures(template) {
+            &self.all
+        } else {
+            &self.without_signatures
+        }
+    }
 }
 
 /// Compiles the theme's templates, or takes them from the previous build when their sources
@@ -205,21 +243,14 @@ fn templates_key(theme: &Theme) -> crate::cache::Key {
     hasher.finalize()
 }
 
-fn shared_key(theme: &Theme, views: &SiteViews) -> crate::cache::Key {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(templates_key(theme).as_bytes());
-    serde_json::to_writer(&mut hasher, &views.site).expect("a hasher takes any bytes");
-    serde_json::to_writer(&mut hasher, &views.strings).expect("a hasher takes any bytes");
-    hasher.finalize()
-}
-
-/// Renders each example's card once with the theme's `example_card.html`.
+/// Renders each example's card once with the theme's `example_card.html`. With `memo`, each
+/// card also comes with the hash it is kept under, which stands for it in page fingerprints.
 fn render_cards(
     views: &SiteViews,
     templates: &Templates,
     shared: &tera::Context,
     memo: Option<&PageMemo>,
-) -> Result<Vec<String>> {
+) -> Result<Vec<(String, Option<Key>)>> {
     const TEMPLATE: &str = "example_card.html";
     views
         .examples
@@ -233,14 +264,15 @@ fn render_cards(
                     templates.render(TEMPLATE, context.context())
                 };
                 let Some(memo) = memo else {
-                    return render(shared);
+                    return Ok((render(shared)?, None));
                 };
-                let mut fingerprint = Fingerprint::new(&memo.shared);
+                let mut fingerprint = Fingerprint::new();
                 fingerprint.insert("example", example);
-                let html = memo.pages.get_or(fingerprint.finish(TEMPLATE), || {
+                let key = fingerprint.finish(TEMPLATE, memo.shared.of(templates, TEMPLATE));
+                let html = memo.pages.get_or(key, || {
                     render(shared).map(|html| Arc::from(html.into_bytes()))
                 })?;
-                Ok(String::from_utf8_lossy(&html).into_owned())
+                Ok((String::from_utf8_lossy(&html).into_owned(), Some(key)))
             },
         )
         .collect()
@@ -462,9 +494,10 @@ fn render_page(
     };
     // The page's values are first only hashed, which is much cheaper than converting them for
     // the template engine; they are converted only when the page has to be rendered anew.
-    let mut fingerprint = Fingerprint::new(&memo.shared);
+    let mut fingerprint = Fingerprint::new();
     let template = fill_page(job, site, views, templates, &mut fingerprint)?;
-    let html = memo.pages.get_or(fingerprint.finish(template), || {
+    let key = fingerprint.finish(template, memo.shared.of(templates, template));
+    let html = memo.pages.get_or(key, || {
         let mut context = PageContext::new(shared);
         fill_page(job, site, views, templates, &mut context)?;
         let html = templates.render(template, context.context())?;
@@ -539,7 +572,9 @@ fn fill_page<'s>(
             )
         }
         Kind::Examples => {
-            context.insert("cards", &views.cards);
+            context.insert_made_from("cards", &views.cards, || {
+                views.cards_made_from(0..views.cards.len())
+            });
             context.insert("facets", &views.facets);
             (
                 "examples.html",
@@ -586,12 +621,16 @@ fn fill_page<'s>(
                     url: format!("{}{}", sv.base_path, signatories_page_path(base, n)),
                 })
                 .collect();
-            context.insert("names_html", &*list.page_html(number));
+            context.insert_made_from("names_html", &*list.page_html(number), || {
+                list.made_from(&format!("page {number}"))
+            });
             context.insert("page_number", &number);
             context.insert("data_url", &format!("{}{base}/data/", sv.base_path));
             context.insert("chunk_count", &list.chunks_len());
             if number == 1 {
-                context.insert("highlighted_html", &*list.highlighted_html());
+                context.insert_made_from("highlighted_html", &*list.highlighted_html(), || {
+                    list.made_from("highlighted")
+                });
                 context.insert("categories", &list.categories);
                 context.insert("places", &list.places);
                 context.insert("chart_over_time", &list.chart_over_time);
@@ -615,8 +654,12 @@ fn fill_page<'s>(
         }
         Kind::PrintSignatories => {
             let list = &views.signatories;
-            context.insert("highlighted_html", &*list.highlighted_html());
-            context.insert("names_html", &*list.named_html());
+            context.insert_made_from("highlighted_html", &*list.highlighted_html(), || {
+                list.made_from("highlighted")
+            });
+            context.insert_made_from("names_html", &*list.named_html(), || {
+                list.made_from("named")
+            });
             context.insert("version", &views.versions[views.versions.len() - 1]);
             context.insert(
                 "appeal_html",
@@ -678,7 +721,9 @@ fn fill_page<'s>(
                 .iter()
                 .map(|&i| views.cards[i].as_str())
                 .collect();
-            context.insert("cards", &cards);
+            context.insert_made_from("cards", &cards, || {
+                views.cards_made_from(value.examples.iter().copied())
+            });
             context.insert("facets", &views.facets);
             context.insert("facet", facet);
             context.insert("value", value);
@@ -732,8 +777,10 @@ fn fill_page<'s>(
         ));
     }
     if matches!(job.kind, Kind::Home) {
-        let first = &views.cards[..views.cards.len().min(HOME_EXAMPLES)];
-        context.insert("cards", first);
+        let first = views.cards.len().min(HOME_EXAMPLES);
+        context.insert_made_from("cards", &views.cards[..first], || {
+            views.cards_made_from(0..first)
+        });
     }
     let url = format!("{}{}", sv.base_path, job.path);
     let page = PageView {

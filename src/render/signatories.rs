@@ -71,8 +71,9 @@ pub struct SignatoryList {
     pub chart_over_time: String,
     pub chart_places: String,
     strings: Strings,
-    /// Whether the HTML and data below are kept once made: for `serve`, not for one build.
-    keep: bool,
+    /// The hash `serve` keeps the list under, from the signatory file and the list's settings.
+    /// Only then are the HTML and data below kept once made; one build keeps nothing.
+    pub key: Option<crate::cache::Key>,
     pages_html: Vec<OnceLock<Arc<str>>>,
     highlighted_html: OnceLock<Arc<str>>,
     named_html: OnceLock<Arc<str>>,
@@ -85,7 +86,7 @@ impl SignatoryList {
         versions: &[NaiveDate],
         goal: Option<u64>,
         strings: Strings,
-        keep: bool,
+        key: Option<crate::cache::Key>,
     ) -> Self {
         let published: Vec<usize> = (0..signatories.len())
             .filter(|&i| signatories[i].publish)
@@ -133,14 +134,21 @@ impl SignatoryList {
             highlighted,
             named,
             strings,
-            keep,
+            key,
             signatories,
         }
     }
 
+    /// The hash that stands for one part of the list (`"page 2"`, `"named"`) in a page's
+    /// fingerprint, when the list is kept.
+    pub fn made_from(&self, part: &str) -> Option<crate::cache::Key> {
+        self.key
+            .map(|key| crate::cache::key(&[key.as_bytes(), part.as_bytes()]))
+    }
+
     /// `cell`'s value, made by `make` the first time when kept, or made anew each time.
     fn kept<T: Clone>(&self, cell: &OnceLock<T>, make: impl FnOnce() -> T) -> T {
-        if self.keep {
+        if self.key.is_some() {
             cell.get_or_init(make).clone()
         } else {
             make()
@@ -187,7 +195,11 @@ impl SignatoryList {
 
     /// Every named signatory, for the print page.
     pub fn named_html(&self) -> Arc<str> {
-        self.kept(&self.named_html, || self.items_html(&self.named).into())
+        // The pages' lists, one after another: each name is made into HTML once.
+        self.kept(&self.named_html, || {
+            let pages = (1..=self.page_count()).map(|number| self.page_html(number));
+            pages.fold(String::new(), |all, page| all + &page).into()
+        })
     }
 
     /// The list items for these signatories. Made here rather than in a template: a list of
@@ -446,7 +458,7 @@ mod tests {
             signatory("a", "den haag", "2021-01-01", true),
             signatory("Verborgen", "Utrecht", "2021-01-03", false),
         ];
-        let list = SignatoryList::new(Arc::new(all), &[], Some(10), strings(), false);
+        let list = SignatoryList::new(Arc::new(all), &[], Some(10), strings(), None);
         assert_eq!(list.counts.total, 3);
         assert_eq!(list.counts.unnamed, 1);
         assert_eq!(list.counts.percent, Some(30));
@@ -468,7 +480,7 @@ mod tests {
             "2021-01-01",
             true,
         )];
-        let list = SignatoryList::new(Arc::new(all), &[], None, strings(), false);
+        let list = SignatoryList::new(Arc::new(all), &[], None, strings(), None);
         assert!(!list.chart_places.contains("<script>"));
         assert!(list.chart_places.contains("&lt;script&gt;"));
     }

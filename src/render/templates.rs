@@ -1,11 +1,12 @@
 //! Tera templates of the theme, compiled once per build.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera, Value};
 
+use crate::cache::Key;
 use crate::error::{Error, Result};
 use crate::theme::Theme;
 
@@ -17,7 +18,13 @@ const FRAGMENTS: &str = "shared/";
 pub struct Templates {
     tera: Tera,
     origins: HashMap<String, String>,
+    /// The templates that may read `site.signatures`, the one site value that changes with
+    /// every new signatory.
+    signature_readers: HashSet<String>,
 }
+
+/// What [`Templates::reads_signatures`] looks for.
+const SIGNATURES: &str = "site.signatures";
 
 impl Templates {
     pub fn new(theme: &Theme) -> Result<Templates> {
@@ -69,7 +76,16 @@ impl Templates {
                 Ok(Value::String(long_date(&text, &months)))
             },
         );
-        Ok(Templates { tera, origins })
+        let signature_readers = origins
+            .keys()
+            .filter(|name| may_read(&tera, name, SIGNATURES))
+            .cloned()
+            .collect();
+        Ok(Templates {
+            tera,
+            origins,
+            signature_readers,
+        })
     }
 
     /// The theme's shared fragments, `shared/NAME.html`, as (NAME, template name).
@@ -78,6 +94,12 @@ impl Templates {
             let name = template.strip_prefix(FRAGMENTS)?.strip_suffix(".html")?;
             Some((name, template.as_str()))
         })
+    }
+
+    /// Whether the template may show the signature count: when it does not, a page made with
+    /// it stays the same when someone signs.
+    pub fn reads_signatures(&self, name: &str) -> bool {
+        self.signature_readers.contains(name)
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -120,6 +142,18 @@ fn long_date(iso: &str, months: &[String]) -> String {
 /// Where a page's own values go: into its template context, or into its fingerprint.
 pub trait PageValues {
     fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T);
+
+    /// Inserts a value known by the hash of what it was made from, such as a list of names
+    /// made from the signatory file: a fingerprint takes that hash instead of the value, which
+    /// for a long list costs much less.
+    fn insert_made_from<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+        _made_from: impl FnOnce() -> Option<Key>,
+    ) {
+        self.insert(key, value);
+    }
 }
 
 /// One page's template context, on top of the values every page shares (`site`, `t`).
@@ -176,16 +210,16 @@ thread_local! {
 }
 
 impl Fingerprint {
-    /// `shared` stands for the values every page shares, and the templates themselves.
-    pub fn new(shared: &crate::cache::Key) -> Self {
+    pub fn new() -> Self {
         let mut bytes = BUFFER.take();
         bytes.clear();
-        bytes.extend_from_slice(shared.as_bytes());
         Fingerprint { bytes }
     }
 
-    pub fn finish(mut self, template: &str) -> crate::cache::Key {
+    /// `shared` stands for the templates and for the values every page shares.
+    pub fn finish(mut self, template: &str, shared: &Key) -> Key {
         put_str(&mut self.bytes, template);
+        self.bytes.extend_from_slice(shared.as_bytes());
         let key = blake3::hash(&self.bytes);
         BUFFER.set(self.bytes);
         key
@@ -198,9 +232,291 @@ impl PageValues for Fingerprint {
         serde_json::to_writer(&mut self.bytes, value)
             .expect("template values serialize, as the template context needs them to");
     }
+
+    fn insert_made_from<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+        made_from: impl FnOnce() -> Option<Key>,
+    ) {
+        match made_from() {
+            Some(hash) => {
+                put_str(&mut self.bytes, key);
+                // No JSON value starts with `#`, so a hash never reads as a value.
+                self.bytes.push(b'#');
+                self.bytes.extend_from_slice(hash.as_bytes());
+            }
+            None => self.insert(key, value),
+        }
+    }
 }
 
 fn put_str(bytes: &mut Vec<u8>, text: &str) {
     bytes.extend_from_slice(&(text.len() as u64).to_le_bytes());
     bytes.extend_from_slice(text.as_bytes());
+}
+
+/// Whether the template `name`, with what it extends and includes and the macros it calls,
+/// may read the context value at `path` (such as `site.signatures`). It errs on the side of
+/// yes: a mention of a value above `path` (`site`, `site["…"]`) or of the whole context
+/// counts, and a macro call counts as a call of every macro of that name in the theme.
+///
+/// `serve` uses this to leave values out of a page's fingerprint that its template never reads,
+/// so that a new signatory does not re-render every page.
+fn may_read(tera: &Tera, name: &str, path: &str) -> bool {
+    let mut seen = HashSet::new();
+    let mut todo = vec![Use::Template(name.to_string())];
+    while let Some(next) = todo.pop() {
+        if !seen.insert(next.clone()) {
+            continue;
+        }
+        let mut reader = Reader {
+            path,
+            reads: false,
+            uses: Vec::new(),
+        };
+        match &next {
+            Use::Template(name) => {
+                // A template that is not there fails when rendered; until then, assume the worst.
+                let Some(template) = tera.templates.get(name) else {
+                    return true;
+                };
+                todo.extend(template.parents.iter().cloned().map(Use::Template));
+                reader.nodes(&template.ast);
+            }
+            Use::Macro(name) => {
+                let mut definitions = tera
+                    .templates
+                    .values()
+                    .filter_map(|template| template.macros.get(name))
+                    .peekable();
+                if definitions.peek().is_none() {
+                    return true;
+                }
+                for definition in definitions {
+                    for default in definition.args.values().flatten() {
+                        reader.expr(default);
+                    }
+                    reader.nodes(&definition.body);
+                }
+            }
+        }
+        if reader.reads {
+            return true;
+        }
+        todo.extend(reader.uses);
+    }
+    false
+}
+
+/// What a template uses besides its own text.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Use {
+    Template(String),
+    Macro(String),
+}
+
+/// Walks a template's syntax tree for the names it reads.
+struct Reader<'p> {
+    path: &'p str,
+    reads: bool,
+    uses: Vec<Use>,
+}
+
+impl Reader<'_> {
+    fn ident(&mut self, ident: &str) {
+        let path = self.path;
+        // `site.signatures.total` reads `site.signatures`, and so do `site` and `site[x]`,
+        // which may hand all of it on. `__tera_context` is the whole context.
+        let whole_or_indexed = |prefix: &str| {
+            ident == prefix
+                || ident
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('['))
+        };
+        let mut above = path.match_indices('.').map(|(i, _)| &path[..i]);
+        if above.any(whole_or_indexed)
+            || whole_or_indexed(path)
+            || ident
+                .strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('.'))
+            || ident.starts_with("__tera_context")
+        {
+            self.reads = true;
+        }
+    }
+
+    fn nodes(&mut self, nodes: &[tera::ast::Node]) {
+        use tera::ast::Node;
+        for node in nodes {
+            match node {
+                Node::VariableBlock(_, expr) => self.expr(expr),
+                Node::Include(_, names, _) => {
+                    self.uses.extend(names.iter().cloned().map(Use::Template));
+                }
+                Node::Set(_, set) => self.expr(&set.value),
+                Node::FilterSection(_, section, _) => {
+                    self.call(&section.filter);
+                    self.nodes(&section.body);
+                }
+                Node::Block(_, block, _) => self.nodes(&block.body),
+                Node::Forloop(_, forloop, _) => {
+                    self.expr(&forloop.container);
+                    self.nodes(&forloop.body);
+                    if let Some(body) = &forloop.empty_body {
+                        self.nodes(body);
+                    }
+                }
+                Node::If(condition, _) => {
+                    for (_, expr, body) in &condition.conditions {
+                        self.expr(expr);
+                        self.nodes(body);
+                    }
+                    if let Some((_, body)) = &condition.otherwise {
+                        self.nodes(body);
+                    }
+                }
+                // Read when called, or followed separately, or they read nothing.
+                Node::MacroDefinition(..)
+                | Node::Super
+                | Node::Text(_)
+                | Node::Extends(..)
+                | Node::ImportMacro(..)
+                | Node::Raw(..)
+                | Node::Break(_)
+                | Node::Continue(_)
+                | Node::Comment(..) => {}
+            }
+        }
+    }
+
+    fn call(&mut self, call: &tera::ast::FunctionCall) {
+        for arg in call.args.values() {
+            self.expr(arg);
+        }
+    }
+
+    fn expr(&mut self, expr: &tera::ast::Expr) {
+        self.value(&expr.val);
+        for filter in &expr.filters {
+            self.call(filter);
+        }
+    }
+
+    fn value(&mut self, value: &tera::ast::ExprVal) {
+        use tera::ast::ExprVal;
+        match value {
+            ExprVal::Ident(ident) => self.ident(ident),
+            ExprVal::Math(math) => {
+                self.expr(&math.lhs);
+                self.expr(&math.rhs);
+            }
+            ExprVal::Logic(logic) => {
+                self.expr(&logic.lhs);
+                self.expr(&logic.rhs);
+            }
+            ExprVal::Test(test) => {
+                self.ident(&test.ident);
+                for arg in &test.args {
+                    self.expr(arg);
+                }
+            }
+            ExprVal::MacroCall(call) => {
+                self.uses.push(Use::Macro(call.name.clone()));
+                for arg in call.args.values() {
+                    self.expr(arg);
+                }
+            }
+            ExprVal::FunctionCall(call) => self.call(call),
+            ExprVal::Array(items) => {
+                for item in items {
+                    self.expr(item);
+                }
+            }
+            ExprVal::StringConcat(concat) => {
+                for value in &concat.values {
+                    self.value(value);
+                }
+            }
+            ExprVal::In(test) => {
+                self.expr(&test.lhs);
+                self.expr(&test.rhs);
+            }
+            ExprVal::String(_) | ExprVal::Int(_) | ExprVal::Float(_) | ExprVal::Bool(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tera(templates: &[(&str, &str)]) -> Tera {
+        let mut tera = Tera::default();
+        tera.add_raw_templates(templates.to_vec()).unwrap();
+        tera
+    }
+
+    const MACROS: (&str, &str) = (
+        "macros.html",
+        "{% macro count() %}{{ site.signatures.total }}{% endmacro count %}\
+         {% macro title() %}{{ site.title }}{% endmacro title %}",
+    );
+    const BASE: (&str, &str) = (
+        "base.html",
+        "{% import \"macros.html\" as m %}<title>{{ m::title() }}</title>{% block main %}{% endblock main %}",
+    );
+
+    #[test]
+    fn a_template_reads_the_signatures_only_when_it_or_what_it_calls_mentions_them() {
+        let page = |body: &str| {
+            let text = format!(
+                "{{% extends \"base.html\" %}}{{% block main %}}{body}{{% endblock main %}}"
+            );
+            let tera = tera(&[
+                MACROS,
+                BASE,
+                ("page.html", &text),
+                ("part.html", "{{ site.signatures.total }}"),
+            ]);
+            may_read(&tera, "page.html", SIGNATURES)
+        };
+        // Importing a macro file that has a reading macro is not reading; calling it is.
+        assert!(!page("{{ site.title }} {{ m::title() }}"));
+        assert!(page("{{ m::count() }}"));
+        for reads in [
+            "{{ site.signatures.total }}",
+            "{% if site.signatures.total > 1 %}x{% endif %}",
+            "{{ site | json_encode }}",
+            "{{ site[\"signatures\"] }}",
+            "{% set s = site %}{{ s.signatures.total }}",
+            "{% for k, v in site %}{{ k }}{% endfor %}",
+            "{{ __tera_context }}",
+            "{% include \"part.html\" %}",
+            "{{ \"n: \" ~ site.signatures.total }}",
+            "{{ t.x | replace(from=\"a\", to=site.signatures.total ~ \"\") }}",
+        ] {
+            assert!(page(reads), "{reads}");
+        }
+        assert!(!page("{{ site.signatures_page }} {{ page.signatures }}"));
+    }
+
+    #[test]
+    fn in_the_default_theme_only_the_pages_that_show_the_count_read_it() {
+        let theme = crate::theme::load_theme(std::path::Path::new("/nonexistent"), "default", "nl")
+            .unwrap();
+        let templates = Templates::new(&theme).unwrap();
+        for name in ["home.html", "signatories.html", "print.html"] {
+            assert!(templates.reads_signatures(name), "{name}");
+        }
+        for name in [
+            "example.html",
+            "actor.html",
+            "appeal.html",
+            "examples.html",
+            "page.html",
+        ] {
+            assert!(!templates.reads_signatures(name), "{name}");
+        }
+    }
 }

@@ -212,6 +212,8 @@ pub struct SiteViews<'a> {
     pub facets: Vec<Facet>,
     /// Each example's card, rendered once and reused on every page that lists it.
     pub cards: Vec<String>,
+    /// The hash each card is kept under by `serve`; empty for one build.
+    pub card_keys: Vec<Option<crate::cache::Key>>,
     /// The actors with the examples that name them, for the actor pages.
     pub actors: Vec<ActorCard>,
     /// The theme's interface strings, as `t` in templates.
@@ -231,6 +233,20 @@ pub struct SiteViews<'a> {
     pub news_intro: Arc<Body>,
     /// For each version after the first: the comparison with the one before, as HTML.
     pub changes: Vec<String>,
+}
+
+impl SiteViews<'_> {
+    /// The hash that stands for these cards in a page's fingerprint, when they are kept.
+    pub fn cards_made_from(
+        &self,
+        indexes: impl Iterator<Item = usize>,
+    ) -> Option<crate::cache::Key> {
+        let mut hasher = blake3::Hasher::new();
+        for i in indexes {
+            hasher.update(self.card_keys.get(i).copied().flatten()?.as_bytes());
+        }
+        Some(hasher.finalize())
+    }
 }
 
 fn body(markdown: &str, base_path: &str, cache: Option<&BuildCache>) -> Arc<Body> {
@@ -449,13 +465,13 @@ impl<'a> SiteViews<'a> {
                     places_title: string(theme, "chart_places"),
                     months: theme.months(),
                 };
-                let make = |strings, keep| {
+                let make = |strings, key| {
                     SignatoryList::new(
                         site.signatories.clone(),
                         &version_dates,
                         settings.goal,
                         strings,
-                        keep,
+                        key,
                     )
                 };
                 match cache.zip(signatories_key) {
@@ -465,10 +481,10 @@ impl<'a> SiteViews<'a> {
                         let key = crate::cache::key(&[signatories.as_bytes(), &inputs]);
                         cache
                             .signatory_lists
-                            .get_or(key, || Ok(Arc::new(make(strings, true))))
+                            .get_or(key, || Ok(Arc::new(make(strings, Some(key)))))
                             .expect("making the list does not fail")
                     }
-                    None => Arc::new(make(strings, false)),
+                    None => Arc::new(make(strings, None)),
                 }
             },
             || {
@@ -512,6 +528,7 @@ impl<'a> SiteViews<'a> {
         SiteViews {
             facets,
             cards: Vec::new(),
+            card_keys: Vec::new(),
             actors: actors.clone(),
             strings: &theme.strings,
             site: SiteView {

@@ -82,12 +82,69 @@ pub fn parse(text: &str, file: &Path) -> Result<SignatoryData> {
         .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
         .collect::<Vec<_>>()
         .join("\n");
+    if let Some(data) = parse_by_line(&body) {
+        return Ok(data);
+    }
     if body.trim_start().starts_with('{')
         && let Ok(data) = serde_json::from_str(&body)
     {
         return Ok(data);
     }
     yaml::parse(text, file, 1)
+}
+
+/// The file in exactly the shape `to_text` writes, one signatory a line, read line by line in
+/// parallel; `None` for any other shape or any line that does not read on its own, which then
+/// goes through the whole-file parsers and their error messages.
+fn parse_by_line(body: &str) -> Option<SignatoryData> {
+    use rayon::prelude::*;
+    fn items<'t, T: serde::de::DeserializeOwned + Send>(
+        lines: &mut std::str::Lines<'t>,
+    ) -> Option<(Vec<T>, &'t str)> {
+        let mut items = Vec::new();
+        let end = loop {
+            let line = lines.next()?;
+            if line == "]," || line == "]}" {
+                break line;
+            }
+            items.push(line);
+        };
+        // Every item but the last ends in a comma.
+        let last = items.len().checked_sub(1);
+        let parsed = items
+            .par_iter()
+            .enumerate()
+            .map(|(i, line)| {
+                let json = if Some(i) == last {
+                    Some(*line)
+                } else {
+                    line.strip_suffix(',')
+                };
+                serde_json::from_str(json.filter(|j| j.starts_with('{'))?).ok()
+            })
+            .collect::<Option<Vec<T>>>()?;
+        Some((parsed, end))
+    }
+    let mut lines = body.lines();
+    if lines.next()? != "{\"signatories\": [" {
+        return None;
+    }
+    let (signatories, end) = items(&mut lines)?;
+    let withdrawn = if end == "]," {
+        if lines.next()? != "\"withdrawn\": [" {
+            return None;
+        }
+        let (withdrawn, end) = items(&mut lines)?;
+        (end == "]}").then_some(withdrawn)?
+    } else {
+        Vec::new()
+    };
+    lines
+        .all(|line| line.trim().is_empty())
+        .then_some(SignatoryData {
+            signatories,
+            withdrawn,
+        })
 }
 
 /// One signatory a line, in JSON, which is also YAML (see `parse`).
@@ -299,6 +356,38 @@ mod tests {
     fn sample() -> SignatoryData {
         let text = "signatories:\n- name: \"Zoë \\\"Z\\\" <b>\"\n  place: Ede\n  date: 2021-01-02\n  publish: true\n  highlight: true\n  sender: abc\nwithdrawn:\n- sender: def\n  date: 2021-02-03\n";
         parse(text, Path::new("signatories.yaml")).unwrap()
+    }
+
+    #[test]
+    fn what_is_written_is_read_line_by_line_and_any_other_shape_as_a_whole() {
+        let mut data = sample();
+        let mut second = data.signatories[0].clone();
+        second.name = "Bas, \"B\"".into();
+        second.highlight = false;
+        data.signatories.push(second);
+        let text = to_text(&data).unwrap();
+        assert_eq!(parse_by_line(&text), Some(data.clone()));
+        // Without withdrawals, and with no signatories at all.
+        let without = SignatoryData {
+            withdrawn: Vec::new(),
+            ..data.clone()
+        };
+        let short = to_text(&without)
+            .unwrap()
+            .replace("],\n\"withdrawn\": [\n]}", "]}");
+        assert_eq!(parse_by_line(&short), Some(without));
+        let empty = to_text(&SignatoryData::default()).unwrap();
+        assert_eq!(parse_by_line(&empty), Some(SignatoryData::default()));
+        // Other shapes: the whole-file parsers read them, with the same result.
+        let pretty = serde_json::to_string_pretty(&data).unwrap();
+        let trailing_comma = text.replacen("}\n],", "},\n],", 1);
+        let commented = text.replacen("[\n", "[\n# a note\n", 1);
+        for other in [&pretty, &commented] {
+            assert_eq!(parse_by_line(other), None);
+            assert_eq!(parse(other, Path::new("x")).unwrap(), data);
+        }
+        assert_ne!(trailing_comma, text);
+        assert_eq!(parse_by_line(&trailing_comma), None);
     }
 
     #[test]

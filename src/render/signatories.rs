@@ -452,6 +452,38 @@ mod tests {
     }
 
     #[test]
+    fn the_print_list_is_every_named_signatory_once_in_order_kept_or_not() {
+        let all: Vec<Signatory> = (0..PAGE_SIZE * 2 + 3)
+            .map(|i| {
+                signatory(
+                    &format!("Naam {:04}", (i * 7919) % 10_000),
+                    "Ede",
+                    "2021-01-01",
+                    true,
+                )
+            })
+            .collect();
+        let count = all.len();
+        let key = crate::cache::key(&[b"test"]);
+        for key in [None, Some(key)] {
+            let list = SignatoryList::new(Arc::new(all.clone()), &[], None, strings(), key);
+            assert_eq!(list.page_count(), 3);
+            let named = list.named_html();
+            assert_eq!(named.matches("<li>").count(), count);
+            let names: Vec<&str> = named
+                .split("<span class=\"name\">")
+                .skip(1)
+                .map(|rest| rest.split('<').next().unwrap())
+                .collect();
+            let mut sorted = names.clone();
+            sorted.sort();
+            assert_eq!(names, sorted);
+            let pages: String = (1..=3).map(|n| list.page_html(n).to_string()).collect();
+            assert_eq!(*named, pages);
+        }
+    }
+
+    #[test]
     fn names_only_with_consent_and_places_merged_by_case() {
         let all = vec![
             signatory("B", "Den Haag", "2021-01-02", true),

@@ -65,12 +65,14 @@ pub fn load_site(
         }
     }
 
+    // A file parses differently under other section paths: they are part of its cache key.
+    let file_cache = cache.map(|cache| (cache, cache::key(&[format!("{paths:?}").as_bytes()])));
     // The signatory file can be large; it is read while the markdown is parsed.
     let (parsed, signatories) = rayon::join(
         || {
             markdown
                 .par_iter()
-                .map(|relative| parse_markdown_file(content_dir, relative, paths, cache))
+                .map(|relative| parse_markdown_file(content_dir, relative, paths, file_cache))
                 .collect::<Result<Vec<Parsed>>>()
         },
         || load_signatories(content_dir, cache),
@@ -228,15 +230,15 @@ fn parse_markdown_file(
     content_dir: &Path,
     relative: &Path,
     paths: &SectionPaths,
-    cache: Option<&BuildCache>,
+    cache: Option<(&BuildCache, cache::Key)>,
 ) -> Result<Parsed> {
     let file = content_dir.join(relative);
     let text = read_text(&file)?;
     match cache {
-        Some(cache) => {
+        Some((cache, paths_key)) => {
             let key = cache::key(&[
                 file.as_os_str().as_encoded_bytes(),
-                format!("{paths:?}").as_bytes(),
+                paths_key.as_bytes(),
                 text.as_bytes(),
             ]);
             cache

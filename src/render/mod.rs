@@ -94,7 +94,7 @@ pub fn render_site(
     let site = &loaded.site;
     let mut views = SiteViews::new(site, theme, base, cache, loaded.signatories_key);
     let shared = shared_context(&views, templates)?;
-    let shared_keys = cache.map(|_| SharedKeys::new(theme, &views, &shared));
+    let shared_keys = cache.map(|_| SharedKeys::new(theme, &shared));
     let memo_of = |memo: fn(&BuildCache) -> &Memo<Arc<[u8]>>| {
         cache.zip(shared_keys).map(|(cache, shared)| PageMemo {
             pages: memo(cache),
@@ -191,18 +191,24 @@ struct SharedKeys {
 }
 
 impl SharedKeys {
-    fn new(theme: &Theme, views: &SiteViews, shared: &tera::Context) -> SharedKeys {
-        let mut site = serde_json::to_value(&views.site).expect("the site view serializes");
-        let signatures = site
-            .as_object_mut()
-            .and_then(|site| site.remove("signatures"));
+    /// From the shared context as the templates get it, so nothing is converted twice.
+    fn new(theme: &Theme, shared: &tera::Context) -> SharedKeys {
+        let site = shared.get("site").and_then(tera::Value::as_object);
+        let signatures = site.and_then(|site| site.get("signatures"));
+        fn hash(hasher: &mut blake3::Hasher, value: &impl Serialize) {
+            serde_json::to_writer(hasher, value).expect("a hasher takes any bytes");
+        }
         let mut hasher = blake3::Hasher::new();
         hasher.update(templates_key(theme).as_bytes());
-        for value in [Some(&site), shared.get("t"), shared.get("shared")] {
-            serde_json::to_writer(&mut hasher, &value).expect("a hasher takes any bytes");
+        for entry in site.into_iter().flatten() {
+            if entry.0 != "signatures" {
+                hash(&mut hasher, &entry);
+            }
         }
+        hash(&mut hasher, &shared.get("t"));
+        hash(&mut hasher, &shared.get("shared"));
         let without_signatures = hasher.finalize();
-        serde_json::to_writer(&mut hasher, &signatures).expect("a hasher takes any bytes");
+        hash(&mut hasher, &signatures);
         SharedKeys {
             all: hasher.finalize(),
             without_signatures,

@@ -19,8 +19,8 @@ pub struct Templates {
     tera: Tera,
     origins: HashMap<String, String>,
     /// The templates that may read `site.signatures`, the one site value that changes with
-    /// every new signatory.
-    signature_readers: HashSet<String>,
+    /// every new signatory. Only `serve` asks, so it is found out on the first question.
+    signature_readers: std::sync::OnceLock<HashSet<String>>,
 }
 
 /// What [`Templates::reads_signatures`] looks for.
@@ -76,15 +76,10 @@ impl Templates {
                 Ok(Value::String(long_date(&text, &months)))
             },
         );
-        let signature_readers = origins
-            .keys()
-            .filter(|name| may_read(&tera, name, SIGNATURES))
-            .cloned()
-            .collect();
         Ok(Templates {
             tera,
             origins,
-            signature_readers,
+            signature_readers: Default::default(),
         })
     }
 
@@ -99,7 +94,14 @@ impl Templates {
     /// Whether the template may show the signature count: when it does not, a page made with
     /// it stays the same when someone signs.
     pub fn reads_signatures(&self, name: &str) -> bool {
-        self.signature_readers.contains(name)
+        let readers = self.signature_readers.get_or_init(|| {
+            let names = self.origins.keys();
+            names
+                .filter(|name| may_read(&self.tera, name, SIGNATURES))
+                .cloned()
+                .collect()
+        });
+        readers.contains(name)
     }
 
     pub fn has(&self, name: &str) -> bool {

@@ -77,21 +77,30 @@ pub fn from_text(text: &str, file: &Path) -> Result<SignatoryData> {
 /// quickly, and a hand-edited file in any YAML style still loads, just slower.
 #[doc(hidden)]
 pub fn parse(text: &str, file: &Path) -> Result<SignatoryData> {
-    let body: String = text
-        .lines()
-        .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-        .collect::<Vec<_>>()
-        .join("\n");
-    if let Some(data) = parse_by_line(&body) {
+    // The text from the first line that is not blank or a comment: JSON has no comments.
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim();
+        if !(content.is_empty() || content.starts_with('#')) {
+            break;
+        }
+        start += line.len();
+    }
+    let body = &text[start..];
+    if let Some(data) = parse_by_line(body) {
         return Ok(data);
     }
     if body.trim_start().starts_with('{')
-        && let Ok(data) = serde_json::from_str(&body)
+        && let Ok(data) = serde_json::from_str(body)
     {
         return Ok(data);
     }
     yaml::parse(text, file, 1)
 }
+
+/// The lines that open the two lists in what `to_text` writes, and `parse_by_line` reads.
+const SIGNATORIES_OPEN: &str = "{\"signatories\": [";
+const WITHDRAWN_OPEN: &str = "\"withdrawn\": [";
 
 /// The file in exactly the shape `to_text` writes, one signatory a line, read line by line in
 /// parallel; `None` for any other shape or any line that does not read on its own, which then
@@ -126,12 +135,12 @@ fn parse_by_line(body: &str) -> Option<SignatoryData> {
         Some((parsed, end))
     }
     let mut lines = body.lines();
-    if lines.next()? != "{\"signatories\": [" {
+    if lines.next()? != SIGNATORIES_OPEN {
         return None;
     }
     let (signatories, end) = items(&mut lines)?;
     let withdrawn = if end == "]," {
-        if lines.next()? != "\"withdrawn\": [" {
+        if lines.next()? != WITHDRAWN_OPEN {
             return None;
         }
         let (withdrawn, end) = items(&mut lines)?;
@@ -151,9 +160,12 @@ fn parse_by_line(body: &str) -> Option<SignatoryData> {
 #[doc(hidden)]
 pub fn to_text(data: &SignatoryData) -> serde_json::Result<String> {
     let mut text = String::with_capacity(data.signatories.len() * 160 + 64);
-    text.push_str("{\"signatories\": [\n");
+    text.push_str(SIGNATORIES_OPEN);
+    text.push('\n');
     push_lines(&mut text, &data.signatories)?;
-    text.push_str("],\n\"withdrawn\": [\n");
+    text.push_str("],\n");
+    text.push_str(WITHDRAWN_OPEN);
+    text.push('\n');
     push_lines(&mut text, &data.withdrawn)?;
     text.push_str("]}\n");
     Ok(text)

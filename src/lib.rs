@@ -162,7 +162,10 @@ pub fn render_site_cached(
     cache: &mut cache::BuildCache,
 ) -> Result<RenderedSite> {
     cache.next_build();
-    render_site_with(options, Some(cache))
+    let site = render_site_with(options, Some(cache));
+    // What the watcher reported is used up; a build nobody reported to reads every file.
+    cache.set_changes(cache::Changes::Unknown);
+    site
 }
 
 fn render_site_with(

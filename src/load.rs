@@ -233,20 +233,29 @@ fn parse_markdown_file(
     cache: Option<(&BuildCache, cache::Key)>,
 ) -> Result<Parsed> {
     let file = content_dir.join(relative);
-    let text = read_text(&file)?;
-    match cache {
-        Some((cache, paths_key)) => {
-            let key = cache::key(&[
-                file.as_os_str().as_encoded_bytes(),
-                paths_key.as_bytes(),
-                text.as_bytes(),
-            ]);
-            cache
-                .files
-                .get_or(key, || parse_markdown(&file, relative, &text, paths))
-        }
-        None => parse_markdown(&file, relative, &text, paths),
-    }
+    let Some((cache, paths_key)) = cache else {
+        return parse_markdown(&file, relative, &read_text(&file)?, paths);
+    };
+    let read_and_parse = || {
+        let text = read_text(&file)?;
+        let key = cache::key(&[
+            file.as_os_str().as_encoded_bytes(),
+            paths_key.as_bytes(),
+            text.as_bytes(),
+        ]);
+        let parsed = cache
+            .files
+            .get_or(key, || parse_markdown(&file, relative, &text, paths))?;
+        Ok((key, parsed))
+    };
+    let (_, parsed) = cache.reads.made_from(
+        &cache.files,
+        &file,
+        relative,
+        paths_key.as_bytes(),
+        read_and_parse,
+    )?;
+    Ok(parsed)
 }
 
 /// The signatories (shared rather than copied: there can be a hundred thousand), and with a
@@ -256,23 +265,28 @@ fn load_signatories(
     cache: Option<&BuildCache>,
 ) -> Result<(Arc<Vec<Signatory>>, Option<cache::Key>)> {
     use crate::signing::store;
-    let file = content_dir.join(store::SIGNATORIES_FILE);
-    // Read once: the text is both the cache key and, when it is new, what is parsed.
-    let text = file.exists().then(|| read_text(&file)).transpose()?;
-    let parse = || -> Result<Arc<Vec<Signatory>>> {
-        Ok(Arc::new(match &text {
-            Some(text) => store::from_text(text, &file)?.signatories,
-            None => Vec::new(),
-        }))
+    let relative = Path::new(store::SIGNATORIES_FILE);
+    let file = content_dir.join(relative);
+    if !file.exists() {
+        return Ok((Arc::default(), cache.map(|_| cache::key(&[b"no file"]))));
+    }
+    let parse = |text: &str| -> Result<Arc<Vec<Signatory>>> {
+        Ok(Arc::new(store::from_text(text, &file)?.signatories))
     };
     let Some(cache) = cache else {
-        return Ok((parse()?, None));
+        return Ok((parse(&read_text(&file)?)?, None));
     };
-    let key = match &text {
-        Some(text) => cache::key(&[b"file", text.as_bytes()]),
-        None => cache::key(&[b"no file"]),
+    let read_and_parse = || {
+        // Read once: the text is both the cache key and, when it is new, what is parsed.
+        let text = read_text(&file)?;
+        let key = cache::key(&[b"file", text.as_bytes()]);
+        Ok((key, cache.signatories.get_or(key, || parse(&text))?))
     };
-    Ok((cache.signatories.get_or(key, parse)?, Some(key)))
+    let (key, signatories) =
+        cache
+            .reads
+            .made_from(&cache.signatories, &file, relative, b"", read_and_parse)?;
+    Ok((signatories, Some(key)))
 }
 
 fn parse_markdown(
@@ -300,8 +314,8 @@ fn parse_markdown(
     let make_source = |path: String| Source {
         file: file.clone(),
         path,
-        body: body.to_string(),
-        front_matter: front_matter.to_string(),
+        body: Arc::from(body),
+        front_matter: Arc::from(front_matter),
     };
     let parse_meta = |fm: &str| -> Result<PageMeta> { yaml::parse(fm, &file, 2) };
 

@@ -114,9 +114,9 @@ pub struct Source {
     /// Site-relative URL path without leading slash, ending in `/` (empty for the home page).
     pub path: String,
     /// Markdown body after the front matter.
-    pub body: String,
+    pub body: std::sync::Arc<str>,
     /// The raw front matter, kept to point errors at the right line.
-    pub front_matter: String,
+    pub front_matter: std::sync::Arc<str>,
 }
 
 /// A plain page: the home page, the about page, or any other markdown file.

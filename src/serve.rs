@@ -21,7 +21,7 @@ use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
-use crate::cache::BuildCache;
+use crate::cache::{BuildCache, Changes};
 use crate::error::{Error, Result};
 use crate::render::Contents;
 use crate::{BuildOptions, RenderedSite};
@@ -49,10 +49,12 @@ pub struct ServeOptions {
 /// What one rebuild did, for the line printed per rebuild.
 #[derive(Debug, Clone)]
 pub enum Rebuild {
-    /// `rendered`: the pages whose template input changed; the others are reused.
+    /// `rendered`: the pages whose template input changed; the others are reused. `read`: the
+    /// content files read from disk; the others had not changed.
     Built {
         pages: usize,
         rendered: usize,
+        read: usize,
         took: Duration,
     },
     Failed {
@@ -116,7 +118,10 @@ async fn run(options: ServeOptions, report: Arc<dyn Fn(&str) + Send + Sync>) -> 
     });
     // Watching starts first, so that no save after the address is printed goes unseen.
     let _watcher = watch(&build, shared.clone(), report.clone())?;
-    report(&describe(&rebuild(&build, &shared), "first build"));
+    report(&describe(
+        &rebuild(&build, &shared, Changes::Unknown),
+        "first build",
+    ));
     report(&format!("serving {url} (Ctrl-C stops)"));
     if options.open {
         let _ = opener::open(&url);
@@ -140,12 +145,13 @@ async fn run(options: ServeOptions, report: Arc<dyn Fn(&str) + Send + Sync>) -> 
 }
 
 /// Renders the site and swaps it in; on failure the previous files stay and the error is kept.
-fn rebuild(build: &BuildOptions, shared: &Shared) -> Rebuild {
+fn rebuild(build: &BuildOptions, shared: &Shared, changes: Changes) -> Rebuild {
     let started = Instant::now();
-    let (result, rendered) = {
+    let (result, rendered, read) = {
         let mut cache = shared.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.set_changes(changes);
         let result = crate::render_site_cached(build, &mut cache);
-        (result, cache.pages_made())
+        (result, cache.pages_made(), cache.files_read())
     };
     let result = result.and_then(|site| files_of(&site).map(|f| (f, site)));
     let outcome = {
@@ -157,6 +163,7 @@ fn rebuild(build: &BuildOptions, shared: &Shared) -> Rebuild {
                 Rebuild::Built {
                     pages: site.page_count(),
                     rendered,
+                    read,
                     took: started.elapsed(),
                 }
             }
@@ -197,10 +204,12 @@ fn describe(rebuild: &Rebuild, what: &str) -> String {
         Rebuild::Built {
             pages,
             rendered,
+            read,
             took,
         } => {
+            let files = if *read == 1 { "file" } else { "files" };
             format!(
-                "{what}: {pages} pages ({rendered} rendered anew) in {:.1} ms",
+                "{what}: {pages} pages ({rendered} rendered anew, {read} content {files} read) in {:.1} ms",
                 took.as_secs_f64() * 1000.0
             )
         }
@@ -219,10 +228,12 @@ fn watch(
 ) -> Result<notify::RecommendedWatcher> {
     let (sender, receiver) = std::sync::mpsc::channel::<notify::Event>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let event = event.unwrap_or_else(|_| {
+            // The watcher failed to say what changed: the next build must read everything.
+            notify::Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan)
+        });
         // Reading files (our own rebuild does) is not a change.
-        if let Ok(event) = event
-            && !matches!(event.kind, EventKind::Access(_))
-        {
+        if !matches!(event.kind, EventKind::Access(_)) {
             let _ = sender.send(event);
         }
     })
@@ -244,16 +255,22 @@ fn watch(
     std::thread::spawn(move || {
         while let Ok(first) = receiver.recv() {
             // An editor's save is a burst of events: wait until it is quiet.
+            let mut rescan = first.need_rescan();
             let mut paths = first.paths;
             while let Ok(more) = receiver.recv_timeout(DEBOUNCE) {
+                rescan |= more.need_rescan();
                 paths.extend(more.paths);
             }
             let changed = changed_files(&root, paths.iter().map(PathBuf::as_path));
-            if changed.is_empty() {
+            if changed.is_empty() && !rescan {
                 continue;
             }
+            let changes = match rescan {
+                true => Changes::Unknown,
+                false => content_changes(&options.root, &root, &paths),
+            };
             report(&describe(
-                &rebuild(&options, &shared),
+                &rebuild(&options, &shared, changes),
                 &format!("changed {changed}"),
             ));
         }
@@ -268,6 +285,26 @@ fn watch_error(path: &Path, err: notify::Error) -> Error {
     }
 }
 
+/// The changed paths as the build's file cache takes them: relative to `content/`. A change in
+/// `themes/` is left out, as the theme is read anew on every build; a path anywhere else means
+/// the watcher saw something unexpected, and every file is read again.
+fn content_changes(root: &Path, canonical_root: &Path, paths: &[PathBuf]) -> Changes {
+    let mut changed = Vec::new();
+    for path in paths {
+        let under = |dir: &str| {
+            [root, canonical_root]
+                .iter()
+                .find_map(|root| path.strip_prefix(root.join(dir)).ok())
+        };
+        if let Some(relative) = under("content") {
+            changed.push(relative.to_path_buf());
+        } else if under("themes").is_none() {
+            return Changes::Unknown;
+        }
+    }
+    Changes::Paths(changed)
+}
+
 /// The changed files, relative to the site, leaving out editors' temporary files and our own.
 fn changed_files<'a>(root: &Path, paths: impl Iterator<Item = &'a Path>) -> String {
     let mut names: Vec<String> = paths
@@ -276,7 +313,8 @@ fn changed_files<'a>(root: &Path, paths: impl Iterator<Item = &'a Path>) -> Stri
                 .file_name()
                 .map(|n| n.to_string_lossy())
                 .unwrap_or_default();
-            !(name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || p.is_dir())
+            // A folder counts: one renamed moves every file in it.
+            !(name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp"))
         })
         .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
         .collect();
@@ -423,6 +461,27 @@ mod tests {
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(page.find("oproep-error").unwrap() < page.find("</body>").unwrap());
         assert!(page.contains(SCRIPT_PATH));
+    }
+
+    #[test]
+    fn changes_are_told_to_the_build_relative_to_content_and_anything_odd_reads_everything() {
+        let (root, canonical) = (Path::new("site"), Path::new("/home/x/site"));
+        let paths = |list: &[&str]| list.iter().map(PathBuf::from).collect::<Vec<_>>();
+        let changes = content_changes(
+            root,
+            canonical,
+            &paths(&[
+                "/home/x/site/content/voorbeelden/a.md",
+                "site/content/signatories.yaml",
+                "/home/x/site/themes/standaard/templates/base.html",
+            ]),
+        );
+        let Changes::Paths(changed) = changes else {
+            panic!("{changes:?}");
+        };
+        assert_eq!(changed, paths(&["voorbeelden/a.md", "signatories.yaml"]));
+        let outside = content_changes(root, canonical, &paths(&["/elsewhere/a.md"]));
+        assert!(matches!(outside, Changes::Unknown), "{outside:?}");
     }
 
     #[test]

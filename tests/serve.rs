@@ -113,6 +113,10 @@ fn unknown_paths_get_the_404_page_and_folders_redirect() {
 #[test]
 fn a_rebuild_renders_only_what_changed_and_serves_what_a_full_build_makes() {
     let site = Site::new();
+    site.write(
+        "content/info/uitleg.md",
+        "---\ntitle: Uitleg\n---\nHoe het werkt.\n",
+    );
     let server = Server::start(&site);
 
     // Only the body of one example: only its own page goes through the templates again.
@@ -121,7 +125,10 @@ fn a_rebuild_renders_only_what_changed_and_serves_what_a_full_build_makes() {
         "---\ntitle: Zwemles\nplace: Hilversum\nactors: [gemeenten]\ncalls: [ruimte]\nthemes: [sport]\n---\nNu ook op zaterdag.\n",
     );
     let line = server.wait_for_line("changed", Duration::from_secs(5));
-    assert!(line.contains("(1 rendered anew)"), "{line}");
+    assert!(
+        line.contains("(1 rendered anew, 1 content file read)"),
+        "{line}"
+    );
 
     // A new signatory changes the count and the list of names: only the pages that show them
     // are rendered (the home page, the signatories page and the print page), not the others.
@@ -136,7 +143,17 @@ fn a_rebuild_renders_only_what_changed_and_serves_what_a_full_build_makes() {
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no page count in {line}"));
-    assert!(line.contains("(3 rendered anew)"), "{line}");
+    assert!(
+        line.contains("(3 rendered anew, 1 content file read)"),
+        "{line}"
+    );
+
+    // A renamed folder is a change, though no file in it was written.
+    std::fs::rename(site.path("content/info"), site.path("content/hulp")).unwrap();
+    let line = server.wait_for_line("changed", Duration::from_secs(5));
+    assert!(line.contains("content/hulp"), "{line}");
+    let (status, _) = server.get("/hulp/uitleg/");
+    assert_eq!(status, 200);
 
     // What the server serves after these rebuilds is what a build from scratch writes.
     let fresh = tempfile::tempdir().unwrap();
@@ -158,5 +175,116 @@ fn a_rebuild_renders_only_what_changed_and_serves_what_a_full_build_makes() {
         assert!(status == 200 || url == "/404.html", "{url}: {status}");
         assert_eq!(served.replace(injected, ""), expected, "{url} differs");
     }
+    // So is the search index, whose example entries `serve` keeps between builds.
+    let (_, index) = server.get("/zoeken/index.json");
+    assert!(index.contains("Nu ook op zaterdag."), "{index}");
+    assert_eq!(
+        index,
+        std::fs::read_to_string(output.join("zoeken/index.json")).unwrap()
+    );
     assert!(server.interrupt().success());
+}
+
+/// The page at `url_path` (`voorbeelden/zwemles/`) in a site rendered in memory.
+fn rendered_page(site: &oproep::RenderedSite, url_path: &str) -> String {
+    let path = std::path::Path::new(url_path).join("index.html");
+    let file = site
+        .files
+        .iter()
+        .find(|file| file.path == path)
+        .unwrap_or_else(|| panic!("no page {url_path}"));
+    match &file.contents {
+        oproep::render::Contents::Bytes(bytes) => String::from_utf8(bytes.clone()).unwrap(),
+        oproep::render::Contents::Shared(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
+        other => panic!("{url_path} is not rendered HTML: {other:?}"),
+    }
+}
+
+#[test]
+fn a_rebuild_reads_only_the_files_the_watcher_names_or_stat_shows_changed() {
+    use oproep::cache::{BuildCache, Changes};
+    let site = Site::new();
+    let options = oproep::BuildOptions::new(site.dir.path());
+    let markdown_files = walkdir::WalkDir::new(site.path("content"))
+        .into_iter()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|e| e == "md")
+        })
+        .count();
+    let mut cache = BuildCache::default();
+    let mut build = |changes: Changes| {
+        cache.set_changes(changes);
+        let rendered = oproep::render_site_cached(&options, &mut cache).unwrap();
+        (rendered, cache.files_read())
+    };
+    let nothing = || Changes::Paths(vec![]);
+
+    let (_, read) = build(Changes::Unknown);
+    assert_eq!(read, markdown_files, "a first build reads every file");
+    let (_, read) = build(nothing());
+    assert_eq!(read, 0, "nothing changed, nothing read");
+
+    // A change the watcher reports.
+    let zwemles = "content/voorbeelden/zwemles.md";
+    site.write(zwemles, &format!("{EXAMPLE}Nu ook op zondag.\n"));
+    let (rendered, read) = build(Changes::Paths(vec!["voorbeelden/zwemles.md".into()]));
+    assert_eq!(read, 1);
+    assert!(rendered_page(&rendered, "voorbeelden/zwemles/").contains("Nu ook op zondag."));
+
+    // A change the watcher missed, of the same length and with the old modification time
+    // put back: the change time still gives it away.
+    let file = site.path(zwemles);
+    let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
+    site.write(zwemles, &format!("{EXAMPLE}Nu ook op maandag.\n"));
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let (rendered, read) = build(nothing());
+    assert_eq!(read, 1);
+    assert!(rendered_page(&rendered, "voorbeelden/zwemles/").contains("Nu ook op maandag."));
+
+    // A folder the watcher names stands for every file in it.
+    let (_, read) = build(Changes::Paths(vec!["voorbeelden".into()]));
+    let in_folder = std::fs::read_dir(site.path("content/voorbeelden"))
+        .unwrap()
+        .count();
+    assert_eq!(read, in_folder);
+
+    // A deleted file is gone and a new one is there, named by the watcher or not.
+    std::fs::remove_file(site.path("content/voorbeelden/wijkacademie.md")).unwrap();
+    site.write(
+        "content/nieuw.md",
+        "---\ntitle: Nieuw\n---\nEen nieuwe pagina.\n",
+    );
+    let (rendered, read) = build(nothing());
+    assert_eq!(read, 1, "only the new file");
+    assert!(rendered_page(&rendered, "nieuw/").contains("Een nieuwe pagina."));
+    assert!(
+        !rendered
+            .files
+            .iter()
+            .any(|f| f.path.starts_with("voorbeelden/wijkacademie"))
+    );
+
+    // When the watcher lost track, everything is read again.
+    let (_, read) = build(Changes::Unknown);
+    assert_eq!(read, markdown_files);
+
+    // The signatory file is a content file like the others.
+    site.write(
+        "content/signatories.yaml",
+        "signatories:\n- name: Nieuwe Ondertekenaar\n  place: Utrecht\n  date: 2021-02-03\n  publish: true\n",
+    );
+    let (rendered, read) = build(Changes::Paths(vec!["signatories.yaml".into()]));
+    assert_eq!(read, 1);
+    assert!(rendered_page(&rendered, "ondertekenaars/").contains("Nieuwe Ondertekenaar"));
+    let (_, read) = build(nothing());
+    assert_eq!(read, 0);
 }

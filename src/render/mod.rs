@@ -137,7 +137,7 @@ pub fn render_site(
             })
     };
     let others = || -> Result<()> {
-        discovery_files(site, views, templates, &jobs)?
+        discovery_files(site, views, templates, &jobs, cache)?
             .into_par_iter()
             .try_for_each(sink)?;
         for (relative, file) in &theme.static_files {
@@ -861,6 +861,7 @@ fn discovery_files(
     views: &SiteViews,
     templates: &Templates,
     jobs: &[Job],
+    cache: Option<&BuildCache>,
 ) -> Result<Vec<OutputFile>> {
     let sv = &views.site;
     let bytes = |path: &str, text: String| OutputFile {
@@ -891,7 +892,7 @@ fn discovery_files(
         ),
         bytes(
             &format!("{}/index.json", site.settings.paths.search),
-            search_index(site, views),
+            search_index(site, views, cache),
         ),
     ];
     if let Some(section) = &site.news_section {
@@ -916,71 +917,87 @@ fn discovery_files(
     Ok(files)
 }
 
-/// A small index for the search page: title, URL and plain text of each page.
-fn search_index(site: &Site, views: &SiteViews) -> String {
+/// A small index for the search page: title, URL and plain text of each page, as JSON.
+fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> String {
     #[derive(Serialize)]
     struct Entry<'a> {
         title: &'a str,
         url: &'a str,
         text: String,
     }
+    let json = |entry: Entry| -> Arc<str> {
+        Arc::from(serde_json::to_string(&entry).expect("strings always serialize"))
+    };
     let sv = &views.site;
-    let mut entries = vec![Entry {
+    let mut entries = vec![json(Entry {
         title: &site.home.meta.title,
         url: &sv.home_url,
         text: views.home_body.plain_text().to_string(),
-    }];
+    })];
     let current = views.versions.len() - 1;
-    entries.push(Entry {
+    entries.push(json(Entry {
         title: &views.versions[current].title,
         url: &sv.appeal_url,
         text: views.version_bodies[current].plain_text().to_string(),
-    });
+    }));
     for (card, actor) in sv.actors.iter().zip(&site.actors) {
-        entries.push(Entry {
+        entries.push(json(Entry {
             title: &card.title,
             url: &card.url,
             text: plain_text(&card.recommendations.join(" "))
                 + " "
                 + actor.meta.description.as_deref().unwrap_or(""),
-        });
+        }));
     }
+    // The examples are most of the index: `serve` keeps each one's entry.
+    let example = |card: &ExampleCard, body: &Body| {
+        let organisation = card.organisation.as_deref().unwrap_or("");
+        let make = || {
+            json(Entry {
+                title: &card.title,
+                url: &card.url,
+                text: format!("{} {organisation} {}", card.place, body.plain_text()),
+            })
+        };
+        match cache.zip(body.key) {
+            Some((cache, body_key)) => {
+                let key = crate::cache::key(&[
+                    card.title.as_bytes(),
+                    card.url.as_bytes(),
+                    card.place.as_bytes(),
+                    organisation.as_bytes(),
+                    body_key.as_bytes(),
+                ]);
+                cache
+                    .search_entries
+                    .get_or(key, || Ok(make()))
+                    .expect("making an entry does not fail")
+            }
+            None => make(),
+        }
+    };
     entries.par_extend(
         views
             .examples
             .par_iter()
             .zip(&views.example_bodies)
-            .map(|(card, body)| Entry {
-                title: &card.title,
-                url: &card.url,
-                text: format!(
-                    "{} {} {}",
-                    card.place,
-                    card.organisation.as_deref().unwrap_or(""),
-                    body.plain_text()
-                ),
-            }),
+            .map(|(card, body)| example(card, body)),
     );
     for (card, body) in views.news.iter().zip(&views.news_bodies) {
-        entries.push(Entry {
+        entries.push(json(Entry {
             title: &card.title,
             url: &card.url,
             text: body.plain_text().to_string(),
-        });
+        }));
     }
-    let page_urls: Vec<String> = site
-        .pages
-        .iter()
-        .map(|p| format!("{}{}", sv.base_path, p.source.path))
-        .collect();
-    for ((page, body), url) in site.pages.iter().zip(&views.page_bodies).zip(&page_urls) {
-        entries.push(Entry {
+    for (page, body) in site.pages.iter().zip(&views.page_bodies) {
+        entries.push(json(Entry {
             title: &page.meta.title,
-            url,
+            url: &format!("{}{}", sv.base_path, page.source.path),
             text: body.plain_text().to_string(),
-        });
+        }));
     }
-    serde_json::to_string(&entries).expect("strings always serialize")
+    format!("[{}]", entries.join(","))
 }
 
 /// The text of an HTML fragment, without tags, with entities decoded and whitespace collapsed.

@@ -198,9 +198,10 @@ impl Drop for PageContext<'_> {
 
 /// A hash of everything a template will see, for reusing an earlier build's page.
 ///
-/// The values are written as JSON into one buffer and hashed at once: much cheaper than
-/// converting them for the template engine, and JSON marks where each value ends, so different
-/// values never give the same bytes.
+/// The values are written as CBOR into one buffer and hashed at once: much cheaper than
+/// converting them for the template engine. CBOR, like JSON, marks each value's kind and where it
+/// ends, so different values never give the same bytes; unlike JSON it copies text as it is
+/// instead of escaping it, which was a sixth of a `serve` rebuild.
 pub struct Fingerprint {
     bytes: Vec<u8>,
 }
@@ -231,7 +232,7 @@ impl Fingerprint {
 impl PageValues for Fingerprint {
     fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
         put_str(&mut self.bytes, key);
-        serde_json::to_writer(&mut self.bytes, value)
+        ciborium::into_writer(value, &mut self.bytes)
             .expect("template values serialize, as the template context needs them to");
     }
 
@@ -244,8 +245,8 @@ impl PageValues for Fingerprint {
         match made_from() {
             Some(hash) => {
                 put_str(&mut self.bytes, key);
-                // No JSON value starts with `#`, so a hash never reads as a value.
-                self.bytes.push(b'#');
+                // No CBOR value starts with the reserved byte 0x1c, so a hash never reads as one.
+                self.bytes.push(0x1c);
                 self.bytes.extend_from_slice(hash.as_bytes());
             }
             None => self.insert(key, value),

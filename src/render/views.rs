@@ -197,6 +197,9 @@ pub struct Body {
     /// The text without markup, for the search index; made once, kept with the body.
     #[serde(skip)]
     plain: std::sync::OnceLock<String>,
+    /// With a cache: the hash of the markdown and base path it was made from.
+    #[serde(skip)]
+    pub key: Option<crate::cache::Key>,
 }
 
 impl Body {
@@ -250,20 +253,21 @@ impl SiteViews<'_> {
 }
 
 fn body(markdown: &str, base_path: &str, cache: Option<&BuildCache>) -> Arc<Body> {
-    let render = || {
+    let render = |key| {
         let rendered = markdown::render(markdown, base_path);
         Ok(Arc::new(Body {
             html: rendered.html,
             toc: rendered.headings,
             plain: Default::default(),
+            key,
         }))
     };
     match cache {
         Some(cache) => {
             let key = crate::cache::key(&[markdown.as_bytes(), base_path.as_bytes()]);
-            cache.bodies.get_or(key, render)
+            cache.bodies.get_or(key, || render(Some(key)))
         }
-        None => render(),
+        None => render(None),
     }
     .expect("rendering markdown does not fail")
 }

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera, Value};
 
+use super::parsed::{Codec, ParsedTemplates};
 use crate::cache::Key;
 use crate::error::{Error, Result};
 use crate::theme::Theme;
@@ -34,14 +35,22 @@ impl Templates {
             .iter()
             .map(|(name, (_, origin))| (name.clone(), origin.clone()))
             .collect();
-        // Parsing is most of the cost and each template parses on its own, so in parallel;
-        // then the same steps as `Tera::add_raw_templates`.
+        // The default theme's templates were parsed when oproep was compiled; the others
+        // (a site's own) parse each on its own, so in parallel. Then the same steps as
+        // `Tera::add_raw_templates`.
         let parsed = theme
             .templates
             .par_iter()
             .map(|(name, (text, _))| {
-                tera::Template::new(name, None, text)
-                    .map(|template| (name.clone(), template))
+                let template = match default_theme_parsed().get(text.as_str()) {
+                    Some(template) => Ok(template.clone()),
+                    None => tera::Template::new(name, None, text),
+                };
+                template
+                    .map(|mut template| {
+                        template.name.clone_from(name);
+                        (name.clone(), template)
+                    })
                     .map_err(|e| tera::Error::chain(format!("Failed to parse '{name}'"), e))
             })
             .collect::<std::result::Result<Vec<_>, tera::Error>>();
@@ -120,6 +129,20 @@ impl Templates {
                 },
             })
     }
+}
+
+/// The default theme's templates as `build.rs` parsed them, by their source text: a template
+/// of a site's theme with the same text is the same template.
+fn default_theme_parsed() -> &'static HashMap<String, tera::Template> {
+    static PARSED: std::sync::OnceLock<HashMap<String, tera::Template>> =
+        std::sync::OnceLock::new();
+    PARSED.get_or_init(|| {
+        let bytes: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default_templates.bin"));
+        // Bytes this same binary wrote; should they not decode, every template is parsed.
+        ParsedTemplates::take(&mut &bytes[..])
+            .map(|templates| templates.into_iter().collect())
+            .unwrap_or_default()
+    })
 }
 
 /// Tera puts the useful part (which variable, which line) in the error's sources.
@@ -521,5 +544,63 @@ mod tests {
         ] {
             assert!(!templates.reads_signatures(name), "{name}");
         }
+    }
+
+    #[test]
+    fn every_default_template_is_parsed_in_advance_exactly_as_tera_parses_it() {
+        let theme = crate::theme::load_theme(std::path::Path::new("/nonexistent"), "default", "nl")
+            .unwrap();
+        let parsed = default_theme_parsed();
+        assert_eq!(parsed.len(), theme.templates.len());
+        for (name, (text, _)) in &theme.templates {
+            let stored = parsed
+                .get(text)
+                .unwrap_or_else(|| panic!("{name} not stored"));
+            let fresh = tera::Template::new(name, None, text).unwrap();
+            assert_eq!(stored.name, fresh.name, "{name}");
+            assert_eq!(stored.ast, fresh.ast, "{name}");
+            assert_eq!(stored.macros, fresh.macros, "{name}");
+            assert_eq!(stored.imported_macro_files, fresh.imported_macro_files);
+            assert_eq!(stored.parent, fresh.parent, "{name}");
+            assert_eq!(stored.blocks, fresh.blocks, "{name}");
+        }
+    }
+
+    #[test]
+    fn stored_templates_read_back_whole_and_broken_bytes_are_refused() {
+        let source = "{% import \"m.html\" as m %}{% extends \"base.html\" %}\
+            {% block main %}{% for k, v in x | sort %}{{ k ~ 'a' }}{% if v is odd and not y %}\
+            {{ 1.5 * 2 + v % 3 }}{% elif z in [1, \"b\"] %}{% set w = m::f(a=1) %}\
+            {% break %}{% endif %}{% else %}{# no #}{% raw %}{{ }}{% endraw %}{% endfor %}\
+            {% filter upper %}{{ super() }}{% endfilter %}{% endblock main %}";
+        let template = tera::Template::new("t.html", None, source).unwrap();
+        let mut bytes = Vec::new();
+        vec![(source.to_string(), template.clone())].put(&mut bytes);
+        let read = ParsedTemplates::take(&mut &bytes[..]).unwrap();
+        assert_eq!(read[0].0, source);
+        assert_eq!(read[0].1.ast, template.ast);
+        assert_eq!(read[0].1.blocks, template.blocks);
+        // Cut short anywhere, the bytes are no templates, and the build parses the sources.
+        for end in (0..bytes.len()).step_by(7) {
+            assert!(ParsedTemplates::take(&mut &bytes[..end]).is_none(), "{end}");
+        }
+    }
+
+    #[test]
+    fn a_template_that_is_not_the_default_themes_is_parsed_from_its_text() {
+        let mut theme =
+            crate::theme::load_theme(std::path::Path::new("/nonexistent"), "default", "nl")
+                .unwrap();
+        theme.templates.insert(
+            "own.html".into(),
+            ("Hallo {{ name }}!".into(), "own".into()),
+        );
+        let templates = Templates::new(&theme).unwrap();
+        let mut context = Context::new();
+        context.insert("name", "wijk");
+        assert_eq!(
+            templates.render("own.html", &context).unwrap(),
+            "Hallo wijk!"
+        );
     }
 }

@@ -234,11 +234,17 @@ pub struct SiteViews<'a> {
     pub news: Vec<NewsCard>,
     pub news_bodies: Vec<Arc<Body>>,
     pub news_intro: Arc<Body>,
-    /// For each version after the first: the comparison with the one before, as HTML.
-    pub changes: Vec<String>,
+    /// For each version after the first: the comparison with the one before, as HTML. Made
+    /// by the one page that shows it, while the other pages render.
+    changes: std::sync::OnceLock<Vec<String>>,
 }
 
 impl SiteViews<'_> {
+    /// For each version of the appeal after the first: the comparison with the one before.
+    pub fn changes(&self, site: &Site) -> &[String] {
+        self.changes.get_or_init(|| changes(site))
+    }
+
     /// The hash that stands for these cards in a page's fingerprint, when they are kept.
     pub fn cards_made_from(
         &self,
@@ -461,7 +467,7 @@ impl<'a> SiteViews<'a> {
         let version_dates: Vec<chrono::NaiveDate> =
             site.appeal.versions.iter().map(|v| v.meta.date).collect();
         // The large parts do not depend on each other.
-        let (list, (example_bodies, (changes, facets))) = rayon::join(
+        let (list, (bodies, facets)) = rayon::join(
             || {
                 let strings = ChartStrings {
                     version: string(theme, "version_signed"),
@@ -493,23 +499,13 @@ impl<'a> SiteViews<'a> {
             },
             || {
                 rayon::join(
+                    || Bodies::new(site, bp, cache),
                     || {
-                        site.examples
-                            .par_iter()
-                            .map(|e| body(&e.source.body, bp, cache))
-                            .collect()
-                    },
-                    || {
-                        rayon::join(
-                            || changes(site),
-                            || {
-                                facets(
-                                    site,
-                                    theme,
-                                    &examples_url,
-                                    &site.examples_section.source.path,
-                                )
-                            },
+                        facets(
+                            site,
+                            theme,
+                            &examples_url,
+                            &site.examples_section.source.path,
                         )
                     },
                 )
@@ -601,28 +597,15 @@ impl<'a> SiteViews<'a> {
                 people: &site.people,
                 appeal_title: &current.meta.title,
             },
-            version_bodies: site
-                .appeal
-                .versions
-                .par_iter()
-                .map(|v| body(&v.source.body, bp, cache))
-                .collect(),
+            version_bodies: bodies.versions,
             versions,
-            actor_bodies: site
-                .actors
-                .par_iter()
-                .map(|a| body(&a.source.body, bp, cache))
-                .collect(),
-            example_bodies,
+            actor_bodies: bodies.actors,
+            example_bodies: bodies.examples,
             examples,
-            home_body: body(&site.home.source.body, bp, cache),
-            actors_intro: body(&site.actors_section.source.body, bp, cache),
-            examples_intro: body(&site.examples_section.source.body, bp, cache),
-            page_bodies: site
-                .pages
-                .par_iter()
-                .map(|p| body(&p.source.body, bp, cache))
-                .collect(),
+            home_body: bodies.home,
+            actors_intro: bodies.actors_intro,
+            examples_intro: bodies.examples_intro,
+            page_bodies: bodies.pages,
             signatories: list,
             news: site
                 .news
@@ -635,17 +618,72 @@ impl<'a> SiteViews<'a> {
                     description: n.meta.description.clone(),
                 })
                 .collect(),
-            news_bodies: site
-                .news
-                .par_iter()
-                .map(|n| body(&n.source.body, bp, cache))
-                .collect(),
-            news_intro: site
-                .news_section
-                .as_ref()
-                .map(|n| body(&n.source.body, bp, cache))
-                .unwrap_or_default(),
-            changes,
+            news_bodies: bodies.news,
+            news_intro: bodies.news_intro,
+            changes: Default::default(),
+        }
+    }
+}
+
+/// Every markdown body of the site as HTML.
+struct Bodies {
+    home: Arc<Body>,
+    actors_intro: Arc<Body>,
+    examples_intro: Arc<Body>,
+    news_intro: Arc<Body>,
+    versions: Vec<Arc<Body>>,
+    actors: Vec<Arc<Body>>,
+    examples: Vec<Arc<Body>>,
+    pages: Vec<Arc<Body>>,
+    news: Vec<Arc<Body>>,
+}
+
+impl Bodies {
+    /// All in one parallel pass, so that no kind of page waits for another: the appeal's
+    /// versions are the longest texts of a small site, the examples most of a large one.
+    fn new(site: &Site, base_path: &str, cache: Option<&BuildCache>) -> Bodies {
+        fn texts<'s>(sources: impl Iterator<Item = &'s crate::model::Source>) -> Vec<&'s str> {
+            sources.map(|source| &*source.body).collect()
+        }
+        let lists = [
+            texts(site.appeal.versions.iter().map(|v| &v.source)),
+            texts(site.actors.iter().map(|a| &a.source)),
+            texts(site.examples.iter().map(|e| &e.source)),
+            texts(site.pages.iter().map(|p| &p.source)),
+            texts(site.news.iter().map(|n| &n.source)),
+        ];
+        let singles = [
+            Some(&site.home.source),
+            Some(&site.actors_section.source),
+            Some(&site.examples_section.source),
+            site.news_section.as_ref().map(|n| &n.source),
+        ];
+        let all: Vec<Option<&str>> = singles
+            .iter()
+            .map(|source| source.map(|s| &*s.body))
+            .chain(lists.iter().flatten().map(|&text| Some(text)))
+            .collect();
+        let mut rendered = all
+            .par_iter()
+            .map(|text| {
+                text.map(|text| body(text, base_path, cache))
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .into_iter();
+        let mut next = || rendered.next().expect("one body per source");
+        let (home, actors_intro, examples_intro, news_intro) = (next(), next(), next(), next());
+        let mut list = |i: usize| (0..lists[i].len()).map(|_| next()).collect::<Vec<_>>();
+        Bodies {
+            home,
+            actors_intro,
+            examples_intro,
+            news_intro,
+            versions: list(0),
+            actors: list(1),
+            examples: list(2),
+            pages: list(3),
+            news: list(4),
         }
     }
 }

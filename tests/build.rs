@@ -569,3 +569,67 @@ fn one_thread_and_many_threads_build_the_same_bytes() {
         assert!(parallel[path] == *bytes, "{} differs", path.display());
     }
 }
+
+#[test]
+fn long_lists_of_examples_on_other_pages_show_the_first_twelve_and_link_to_all() {
+    let site = Site::new();
+    // With zwemles, 21 examples illustrate the call `ruimte` and name the actor `gemeenten`.
+    for i in 1..=20 {
+        site.write(
+            &format!("content/voorbeelden/extra-{i:02}.md"),
+            &format!(
+                "---\ntitle: Extra {i:02}\nplace: Utrecht\nactors: [gemeenten]\ncalls: [ruimte]\n---\nTekst.\n"
+            ),
+        );
+    }
+    site.build_ok(&[]);
+
+    let appeal = site.html("public/oproep/index.html");
+    let calls = select(&appeal, "ol.calls > li");
+    let links = |call: &scraper::ElementRef| -> Vec<(String, String)> {
+        call.select(&scraper::Selector::parse(".call-examples a").unwrap())
+            .map(|a| (a.value().attr("href").unwrap().to_string(), text(&a)))
+            .collect()
+    };
+    let ruimte = links(&calls[0]);
+    assert_eq!(ruimte.len(), 13, "{ruimte:?}");
+    assert!(
+        ruimte[..12]
+            .iter()
+            .all(|(href, _)| href.starts_with("/voorbeelden/")
+                && !href.starts_with("/voorbeelden/oproep/"))
+    );
+    assert_eq!(
+        ruimte[12],
+        (
+            "/voorbeelden/oproep/ruimte/".to_string(),
+            "Alle 21 voorbeelden".to_string()
+        )
+    );
+    // One example: shown, and nothing more to link to.
+    assert_eq!(
+        links(&calls[1]),
+        [(
+            "/voorbeelden/wijkacademie/".to_string(),
+            "Wijkacademie".to_string()
+        )]
+    );
+
+    let actor = site.html("public/actoren/gemeenten/index.html");
+    assert_eq!(hrefs(&actor, "#voorbeelden ~ ul.link-list a").len(), 12);
+    let more = select(&actor, "#voorbeelden ~ p a");
+    assert_eq!(more.len(), 1);
+    assert_eq!(
+        more[0].value().attr("href"),
+        Some("/voorbeelden/actor/gemeenten/")
+    );
+    assert_eq!(text(&more[0]), "Alle 22 voorbeelden");
+    let rijk = site.html("public/actoren/rijk/index.html");
+    assert!(select(&rijk, "#voorbeelden ~ p a").is_empty());
+
+    // The pages linked to list them all.
+    let filtered = site.html("public/voorbeelden/oproep/ruimte/index.html");
+    assert_eq!(select(&filtered, "#example-cards article.card").len(), 21);
+    let filtered = site.html("public/voorbeelden/actor/gemeenten/index.html");
+    assert_eq!(select(&filtered, "#example-cards article.card").len(), 22);
+}

@@ -110,9 +110,27 @@ pub struct CallView {
     pub text: String,
     /// Where the call stands in the current appeal.
     pub url: String,
-    /// Examples that illustrate this call.
+    /// Examples that illustrate this call: the first [`LINKED_EXAMPLES`] of them.
     pub examples: Vec<Link>,
+    /// How many examples illustrate this call in all.
+    pub examples_total: usize,
+    /// The page that lists them all.
+    pub examples_url: String,
 }
+
+/// Lists of examples inside other pages (after each call of the appeal, on an actor's page)
+/// show at most this many, and link to the filter page with all of them: a campaign with
+/// thousands of examples would otherwise put thousands of links on those pages.
+pub const LINKED_EXAMPLES: usize = 12;
+
+/// The examples overview filtered on one value of a facet: `voorbeelden/actor/rijk/`.
+fn filter_path(examples_path: &str, segment: &str, slug: &str) -> String {
+    format!("{examples_path}{segment}/{slug}/")
+}
+
+/// The URL segments of the facets whose filter pages other pages link to.
+const ACTOR_SEGMENT: &str = "actor";
+const CALL_SEGMENT: &str = "oproep";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ActorCard {
@@ -122,8 +140,12 @@ pub struct ActorCard {
     pub url: String,
     /// Recommendations as HTML.
     pub recommendations: Vec<String>,
-    /// Examples that name this actor.
+    /// Examples that name this actor: the first [`LINKED_EXAMPLES`] of them.
     pub examples: Vec<Link>,
+    /// How many examples name this actor in all.
+    pub examples_total: usize,
+    /// The page that lists them all.
+    pub examples_url: String,
     pub recipient: Option<String>,
     /// A `mailto:` that forwards the appeal's recommendations for this actor.
     pub forward_url: String,
@@ -346,29 +368,38 @@ impl<'a> SiteViews<'a> {
                     .join(" "),
             })
             .collect();
-        let examples_naming = |pick: &dyn Fn(&crate::model::Example) -> bool| -> Vec<Link> {
-            site.examples
-                .iter()
-                .zip(&examples)
-                .filter(|(e, _)| pick(e))
+        // The first few, and how many there are.
+        let examples_naming = |pick: &dyn Fn(&crate::model::Example) -> bool| {
+            let mut naming = site.examples.iter().zip(&examples).filter(|(e, _)| pick(e));
+            let links: Vec<Link> = naming
+                .by_ref()
+                .take(LINKED_EXAMPLES)
                 .map(|(_, card)| Link {
                     title: card.title.clone(),
                     url: card.url.clone(),
                 })
-                .collect()
+                .collect();
+            let total = links.len() + naming.count();
+            (links, total)
         };
 
         let calls_of = |calls: &[crate::model::Call], page_url: &str| -> Vec<CallView> {
             calls
                 .iter()
                 .enumerate()
-                .map(|(i, c)| CallView {
-                    number: i + 1,
-                    id: c.id.clone(),
-                    title: c.title.clone(),
-                    text: markdown::render_inline(&c.text, bp),
-                    url: format!("{page_url}#{}", call_anchor(&c.id)),
-                    examples: examples_naming(&|e| e.meta.calls.contains(&c.id)),
+                .map(|(i, c)| {
+                    let (examples, examples_total) =
+                        examples_naming(&|e| e.meta.calls.contains(&c.id));
+                    CallView {
+                        number: i + 1,
+                        id: c.id.clone(),
+                        title: c.title.clone(),
+                        text: markdown::render_inline(&c.text, bp),
+                        url: format!("{page_url}#{}", call_anchor(&c.id)),
+                        examples,
+                        examples_total,
+                        examples_url: filter_path(&examples_url, CALL_SEGMENT, &c.id),
+                    }
                 })
                 .collect()
         };
@@ -376,25 +407,31 @@ impl<'a> SiteViews<'a> {
         let actors: Vec<ActorCard> = site
             .actors
             .iter()
-            .map(|a| ActorCard {
-                slug: a.slug.clone(),
-                title: a.meta.title.clone(),
-                description: a.meta.description.clone(),
-                url: url(&a.source.path),
-                recommendations: a
-                    .meta
-                    .recommendations
-                    .iter()
-                    .map(|r| markdown::render_inline(r, bp))
-                    .collect(),
-                examples: examples_naming(&|e| e.meta.actors.contains(&a.slug)),
-                recipient: a.meta.recipient.clone(),
-                forward_url: forward_mailto(
-                    theme,
-                    a,
-                    &site.appeal.current().meta.title,
-                    &format!("{}{}", base.absolute, a.source.path),
-                ),
+            .map(|a| {
+                let (examples, examples_total) =
+                    examples_naming(&|e| e.meta.actors.contains(&a.slug));
+                ActorCard {
+                    slug: a.slug.clone(),
+                    title: a.meta.title.clone(),
+                    description: a.meta.description.clone(),
+                    url: url(&a.source.path),
+                    recommendations: a
+                        .meta
+                        .recommendations
+                        .iter()
+                        .map(|r| markdown::render_inline(r, bp))
+                        .collect(),
+                    examples,
+                    examples_total,
+                    examples_url: filter_path(&examples_url, ACTOR_SEGMENT, &a.slug),
+                    recipient: a.meta.recipient.clone(),
+                    forward_url: forward_mailto(
+                        theme,
+                        a,
+                        &site.appeal.current().meta.title,
+                        &format!("{}{}", base.absolute, a.source.path),
+                    ),
+                }
             })
             .collect();
 
@@ -760,8 +797,8 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
                     .filter(|&i| has(i, &slug))
                     .collect();
                 FacetValue {
-                    url: format!("{examples_url}{segment}/{slug}/"),
-                    path: format!("{examples_path}{segment}/{slug}/"),
+                    url: filter_path(examples_url, segment, &slug),
+                    path: filter_path(examples_path, segment, &slug),
                     slug,
                     title,
                     examples,
@@ -780,7 +817,7 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
     let examples = &site.examples;
     make(
         "actor",
-        "actor",
+        ACTOR_SEGMENT,
         "facet_actor",
         site.actors
             .iter()
@@ -790,7 +827,7 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
     );
     make(
         "call",
-        "oproep",
+        CALL_SEGMENT,
         "facet_call",
         site.appeal
             .calls()

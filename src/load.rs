@@ -234,7 +234,7 @@ fn parse_markdown_file(
 ) -> Result<Parsed> {
     let file = content_dir.join(relative);
     let Some((cache, paths_key)) = cache else {
-        return parse_markdown(&file, relative, &read_text(&file)?, paths);
+        return parse_markdown(&file, relative, &read_text(&file)?, paths, None);
     };
     let read_and_parse = || {
         let text = read_text(&file)?;
@@ -243,9 +243,9 @@ fn parse_markdown_file(
             paths_key.as_bytes(),
             text.as_bytes(),
         ]);
-        let parsed = cache
-            .files
-            .get_or(key, || parse_markdown(&file, relative, &text, paths))?;
+        let parsed = cache.files.get_or(key, || {
+            parse_markdown(&file, relative, &text, paths, Some(key))
+        })?;
         Ok((key, parsed))
     };
     let (_, parsed) = cache.reads.made_from(
@@ -294,6 +294,7 @@ fn parse_markdown(
     relative: &Path,
     text: &str,
     paths: &SectionPaths,
+    key: Option<cache::Key>,
 ) -> Result<Parsed> {
     let file = file.to_path_buf();
     let (front_matter, body) = split_front_matter(text, &file)?;
@@ -316,6 +317,7 @@ fn parse_markdown(
         path,
         body: Arc::from(body),
         front_matter: Arc::from(front_matter),
+        key,
     };
     let parse_meta = |fm: &str| -> Result<PageMeta> { yaml::parse(fm, &file, 2) };
 

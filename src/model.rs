@@ -117,6 +117,9 @@ pub struct Source {
     pub body: std::sync::Arc<str>,
     /// The raw front matter, kept to point errors at the right line.
     pub front_matter: std::sync::Arc<str>,
+    /// With `serve`'s cache: the hash of the file as it was read, which stands for its body in
+    /// what is made from it, so that the body is not hashed again on every rebuild.
+    pub key: Option<crate::cache::Key>,
 }
 
 /// A plain page: the home page, the about page, or any other markdown file.

@@ -1,5 +1,6 @@
 //! What templates see: the site's data shaped for display, built once per build.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -10,7 +11,7 @@ use super::markdown::{self, Heading};
 use super::signatories::{Counts, SignatoryList, Strings as ChartStrings};
 use crate::cache::BuildCache;
 use crate::mailto::mailto;
-use crate::model::{People, Site, SourceLink};
+use crate::model::{People, Site, Source, SourceLink};
 use crate::theme::Theme;
 
 #[derive(Debug, Clone, Serialize)]
@@ -280,9 +281,9 @@ impl SiteViews<'_> {
     }
 }
 
-fn body(markdown: &str, base_path: &str, cache: Option<&BuildCache>) -> Arc<Body> {
+fn body(source: &Source, base_path: &str, cache: Option<&BuildCache>) -> Arc<Body> {
     let render = |key| {
-        let rendered = markdown::render(markdown, base_path);
+        let rendered = markdown::render(&source.body, base_path);
         Ok(Arc::new(Body {
             html: rendered.html,
             toc: rendered.headings,
@@ -292,7 +293,11 @@ fn body(markdown: &str, base_path: &str, cache: Option<&BuildCache>) -> Arc<Body
     };
     match cache {
         Some(cache) => {
-            let key = crate::cache::key(&[markdown.as_bytes(), base_path.as_bytes()]);
+            // The file's hash stands for its text, which is long.
+            let key = match source.key {
+                Some(file) => crate::cache::key(&[b"file", file.as_bytes(), base_path.as_bytes()]),
+                None => crate::cache::key(&[b"text", source.body.as_bytes(), base_path.as_bytes()]),
+            };
             cache.bodies.get_or(key, || render(Some(key)))
         }
         None => render(None),
@@ -679,15 +684,12 @@ impl Bodies {
     /// All in one parallel pass, so that no kind of page waits for another: the appeal's
     /// versions are the longest texts of a small site, the examples most of a large one.
     fn new(site: &Site, base_path: &str, cache: Option<&BuildCache>) -> Bodies {
-        fn texts<'s>(sources: impl Iterator<Item = &'s crate::model::Source>) -> Vec<&'s str> {
-            sources.map(|source| &*source.body).collect()
-        }
-        let lists = [
-            texts(site.appeal.versions.iter().map(|v| &v.source)),
-            texts(site.actors.iter().map(|a| &a.source)),
-            texts(site.examples.iter().map(|e| &e.source)),
-            texts(site.pages.iter().map(|p| &p.source)),
-            texts(site.news.iter().map(|n| &n.source)),
+        let lists: [Vec<&Source>; 5] = [
+            site.appeal.versions.iter().map(|v| &v.source).collect(),
+            site.actors.iter().map(|a| &a.source).collect(),
+            site.examples.iter().map(|e| &e.source).collect(),
+            site.pages.iter().map(|p| &p.source).collect(),
+            site.news.iter().map(|n| &n.source).collect(),
         ];
         let singles = [
             Some(&site.home.source),
@@ -695,15 +697,15 @@ impl Bodies {
             Some(&site.examples_section.source),
             site.news_section.as_ref().map(|n| &n.source),
         ];
-        let all: Vec<Option<&str>> = singles
-            .iter()
-            .map(|source| source.map(|s| &*s.body))
-            .chain(lists.iter().flatten().map(|&text| Some(text)))
+        let all: Vec<Option<&Source>> = singles
+            .into_iter()
+            .chain(lists.iter().flatten().map(|&source| Some(source)))
             .collect();
         let mut rendered = all
             .par_iter()
-            .map(|text| {
-                text.map(|text| body(text, base_path, cache))
+            .map(|source| {
+                source
+                    .map(|s| body(s, base_path, cache))
                     .unwrap_or_default()
             })
             .collect::<Vec<_>>()
@@ -789,18 +791,31 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
                     segment: &str,
                     label: &str,
                     values: Vec<(String, String)>,
-                    has: &dyn Fn(usize, &str) -> bool| {
+                    slugs_of: &SlugsOf| {
+        // One pass over the examples, not one per value: there can be thousands of both.
+        let mut index: HashMap<&str, Vec<usize>> = values
+            .iter()
+            .map(|(slug, _)| (slug.as_str(), Vec::new()))
+            .collect();
+        for i in 0..site.examples.len() {
+            slugs_of(i, &mut |slug| {
+                if let Some(examples) = index.get_mut(slug)
+                    && examples.last() != Some(&i)
+                {
+                    examples.push(i);
+                }
+            });
+        }
+        let mut examples_of = |slug: &str| index.remove(slug).unwrap_or_default();
         let values: Vec<FacetValue> = values
-            .into_iter()
+            .iter()
             .map(|(slug, title)| {
-                let examples: Vec<usize> = (0..site.examples.len())
-                    .filter(|&i| has(i, &slug))
-                    .collect();
+                let examples = examples_of(slug);
                 FacetValue {
-                    url: filter_path(examples_url, segment, &slug),
-                    path: filter_path(examples_path, segment, &slug),
-                    slug,
-                    title,
+                    url: filter_path(examples_url, segment, slug),
+                    path: filter_path(examples_path, segment, slug),
+                    slug: slug.clone(),
+                    title: title.clone(),
                     examples,
                 }
             })
@@ -823,7 +838,7 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
             .iter()
             .map(|a| (a.slug.clone(), a.meta.title.clone()))
             .collect(),
-        &|i, slug| examples[i].meta.actors.iter().any(|a| a == slug),
+        &|i, slug| examples[i].meta.actors.iter().for_each(|a| slug(a)),
     );
     make(
         "call",
@@ -834,7 +849,7 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
             .iter()
             .map(|c| (c.id.clone(), c.title.clone()))
             .collect(),
-        &|i, id| examples[i].meta.calls.iter().any(|c| c == id),
+        &|i, slug| examples[i].meta.calls.iter().for_each(|c| slug(c)),
     );
     let mut places: Vec<(String, String)> = place_slugs
         .iter()
@@ -844,7 +859,7 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
     places.sort_by_key(|p| p.1.to_lowercase());
     places.dedup_by(|a, b| a.0 == b.0);
     make("place", "plaats", "facet_place", places, &|i, slug| {
-        place_slugs[i] == slug
+        slug(&place_slugs[i])
     });
     let mut themes: Vec<(String, String)> = theme_slugs
         .iter()
@@ -854,10 +869,13 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
     themes.sort_by_key(|t| t.1.to_lowercase());
     themes.dedup_by(|a, b| a.0 == b.0);
     make("theme", "thema", "facet_theme", themes, &|i, slug| {
-        theme_slugs[i].iter().any(|t| t == slug)
+        theme_slugs[i].iter().for_each(|t| slug(t))
     });
     facets
 }
+
+/// Calls back with each slug that example `i` has for a facet.
+type SlugsOf<'f> = dyn Fn(usize, &mut dyn FnMut(&str)) + 'f;
 
 /// The fragment id of a call on the appeal page.
 pub fn call_anchor(id: &str) -> String {

@@ -12,6 +12,7 @@ use parsed::Codec;
 const TEMPLATES: &str = "themes/default/templates";
 
 fn main() {
+    // A folder stands for everything below it.
     println!("cargo::rerun-if-changed={TEMPLATES}");
     println!("cargo::rerun-if-changed=src/render/parsed.rs");
     let mut templates = parsed::ParsedTemplates::new();
@@ -39,7 +40,6 @@ fn collect(dir: &Path, prefix: &str, templates: &mut parsed::ParsedTemplates) {
             .to_string_lossy();
         let name = format!("{prefix}{file_name}");
         if path.is_dir() {
-            println!("cargo::rerun-if-changed={}", path.display());
             collect(&path, &format!("{name}/"), templates);
             continue;
         }

@@ -35,22 +35,25 @@ impl Templates {
             .iter()
             .map(|(name, (_, origin))| (name.clone(), origin.clone()))
             .collect();
-        // The default theme's templates were parsed when oproep was compiled; the others
-        // (a site's own) parse each on its own, so in parallel. Then the same steps as
-        // `Tera::add_raw_templates`.
-        let parsed = theme
-            .templates
+        // The default theme's templates were parsed when oproep was compiled and are moved
+        // out of what it stored; the others (a site's own) parse each on its own, so in
+        // parallel. Then the same steps as `Tera::add_raw_templates`.
+        let mut stored = default_theme_parsed();
+        let mut to_parse = Vec::new();
+        for (name, (text, _)) in &theme.templates {
+            match stored.remove(text) {
+                Some(mut template) => {
+                    template.name.clone_from(name);
+                    tera.templates.insert(name.clone(), template);
+                }
+                None => to_parse.push((name, text)),
+            }
+        }
+        let parsed = to_parse
             .par_iter()
-            .map(|(name, (text, _))| {
-                let template = match default_theme_parsed().get(text.as_str()) {
-                    Some(template) => Ok(template.clone()),
-                    None => tera::Template::new(name, None, text),
-                };
-                template
-                    .map(|mut template| {
-                        template.name.clone_from(name);
-                        (name.clone(), template)
-                    })
+            .map(|&(name, text)| {
+                tera::Template::new(name, None, text)
+                    .map(|template| (name.clone(), template))
                     .map_err(|e| tera::Error::chain(format!("Failed to parse '{name}'"), e))
             })
             .collect::<std::result::Result<Vec<_>, tera::Error>>();
@@ -132,17 +135,14 @@ impl Templates {
 }
 
 /// The default theme's templates as `build.rs` parsed them, by their source text: a template
-/// of a site's theme with the same text is the same template.
-fn default_theme_parsed() -> &'static HashMap<String, tera::Template> {
-    static PARSED: std::sync::OnceLock<HashMap<String, tera::Template>> =
-        std::sync::OnceLock::new();
-    PARSED.get_or_init(|| {
-        let bytes: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default_templates.bin"));
-        // Bytes this same binary wrote; should they not decode, every template is parsed.
-        ParsedTemplates::take(&mut &bytes[..])
-            .map(|templates| templates.into_iter().collect())
-            .unwrap_or_default()
-    })
+/// of a site's theme with the same text is the same template. Decoding is quick; each call
+/// decodes anew, so that the templates can be moved out rather than copied.
+fn default_theme_parsed() -> HashMap<String, tera::Template> {
+    let bytes: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default_templates.bin"));
+    // Bytes this same binary wrote; should they not decode, every template is parsed.
+    ParsedTemplates::take(&mut &bytes[..])
+        .map(|templates| templates.into_iter().collect())
+        .unwrap_or_default()
 }
 
 /// Tera puts the useful part (which variable, which line) in the error's sources.

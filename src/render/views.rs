@@ -129,9 +129,11 @@ fn filter_path(examples_path: &str, segment: &str, slug: &str) -> String {
     format!("{examples_path}{segment}/{slug}/")
 }
 
-/// The URL segments of the facets whose filter pages other pages link to.
+/// The URL segment of each facet's filter pages.
 const ACTOR_SEGMENT: &str = "actor";
 const CALL_SEGMENT: &str = "oproep";
+const PLACE_SEGMENT: &str = "plaats";
+const THEME_SEGMENT: &str = "thema";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ActorCard {
@@ -858,7 +860,7 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
         .collect();
     places.sort_by_key(|p| p.1.to_lowercase());
     places.dedup_by(|a, b| a.0 == b.0);
-    make("place", "plaats", "facet_place", places, &|i, slug| {
+    make("place", PLACE_SEGMENT, "facet_place", places, &|i, slug| {
         slug(&place_slugs[i])
     });
     let mut themes: Vec<(String, String)> = theme_slugs
@@ -868,7 +870,7 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
         .collect();
     themes.sort_by_key(|t| t.1.to_lowercase());
     themes.dedup_by(|a, b| a.0 == b.0);
-    make("theme", "thema", "facet_theme", themes, &|i, slug| {
+    make("theme", THEME_SEGMENT, "facet_theme", themes, &|i, slug| {
         theme_slugs[i].iter().for_each(|t| slug(t))
     });
     facets

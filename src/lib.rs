@@ -9,6 +9,7 @@ pub mod error;
 pub mod init;
 pub mod load;
 pub mod mailto;
+pub mod memory;
 pub mod model;
 pub mod render;
 pub mod serve;

@@ -64,6 +64,7 @@ pub fn load_site(
             assets.push(relative);
         }
     }
+    crate::memory::site_size(markdown.len());
 
     // A file parses differently under other section paths: they are part of its cache key.
     let file_cache = cache.map(|cache| (cache, cache::key(&[format!("{paths:?}").as_bytes()])));

@@ -144,6 +144,7 @@ enum SignCommand {
 }
 
 fn main() -> ExitCode {
+    oproep::memory::start_small();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -184,6 +184,8 @@ pub struct Facet {
 pub struct FacetValue {
     pub slug: String,
     pub title: String,
+    /// `key:slug`, as in the `filter_keys` of the examples that have this value.
+    pub filter: String,
     /// The page listing the examples with this value, which works without script.
     pub url: String,
     /// Site-relative path of that page.
@@ -816,6 +818,7 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
                 FacetValue {
                     url: filter_path(examples_url, segment, slug),
                     path: filter_path(examples_path, segment, slug),
+                    filter: format!("{key}:{slug}"),
                     slug: slug.clone(),
                     title: title.clone(),
                     examples,

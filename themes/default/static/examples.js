@@ -21,6 +21,15 @@
     });
     count.textContent = shown + " " + count.dataset.label;
   }
+  // Each select's options are its facet's links, the current page's one selected.
+  selects.forEach(function (select) {
+    var prefix = select.dataset.key + ":";
+    links.querySelectorAll("a[data-filter]").forEach(function (a) {
+      if (a.dataset.filter.indexOf(prefix) !== 0) return;
+      var current = a.getAttribute("aria-current") === "page";
+      select.add(new Option(a.textContent, a.dataset.filter, current, current));
+    });
+  });
   form.hidden = false;
   if (links) links.hidden = true;
   // On a filter page the script shows every example and pre-selects the page's filter.

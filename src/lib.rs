@@ -238,6 +238,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let writer = write::SiteWriter::begin(&output)?;
     prepared.render(&|file| writer.put(&file), None)?;
     let written = writer.finish()?;
+    // Freeing the site takes as long as rendering a few pages: a worker does it while the
+    // caller goes on (for the command: reports and exits, which frees it all at once).
+    rayon::spawn(move || drop(prepared));
     Ok(BuildReport {
         pages: written.pages,
         files: written.files,

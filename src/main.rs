@@ -9,6 +9,18 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Huge pages off from before the runtime's first allocation, which would otherwise already
+/// fault in (and zero) a 2 MiB page: a constructor, run by the loader before `main`.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static START_SMALL: extern "C" fn() = {
+    extern "C" fn start_small() {
+        oproep::memory::start_small();
+    }
+    start_small
+};
+
 #[derive(Parser)]
 #[command(
     name = "oproep",
@@ -144,7 +156,6 @@ enum SignCommand {
 }
 
 fn main() -> ExitCode {
-    oproep::memory::start_small();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -288,3 +288,25 @@ fn a_rebuild_reads_only_the_files_the_watcher_names_or_stat_shows_changed() {
     let (_, read) = build(nothing());
     assert_eq!(read, 0);
 }
+
+/// `THP_enabled` in the kernel's status of a process: 0 once huge pages are off for it.
+#[cfg(target_os = "linux")]
+fn huge_pages_enabled(pid: u32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("THP_enabled:"))
+        .expect("the kernel reports THP_enabled")
+        .trim()
+        .to_string()
+}
+
+/// Set before `main` (src/memory.rs); this test binary never changes its own setting.
+#[test]
+#[cfg(target_os = "linux")]
+fn the_command_runs_a_small_site_on_small_pages() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    assert_eq!(huge_pages_enabled(server.child.id()), "0");
+    assert!(server.interrupt().success());
+}

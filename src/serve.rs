@@ -154,18 +154,23 @@ fn rebuild(build: &BuildOptions, shared: &Shared, changes: Changes) -> Rebuild {
         (result, cache.pages_made(), cache.files_read())
     };
     let result = result.and_then(|site| files_of(&site).map(|f| (f, site)));
+    // The site and the files served until now are freed after the reload event: freeing them
+    // took a few milliseconds of every rebuild at 2,000 examples.
+    let mut done_with = None;
     let outcome = {
         let mut served = shared.served.write().unwrap_or_else(|p| p.into_inner());
         match result {
             Ok((files, site)) => {
-                served.files = files;
+                let old_files = std::mem::replace(&mut served.files, files);
                 served.error = None;
-                Rebuild::Built {
+                let built = Rebuild::Built {
                     pages: site.page_count(),
                     rendered,
                     read,
                     took: started.elapsed(),
-                }
+                };
+                done_with = Some((old_files, site));
+                built
             }
             Err(err) => {
                 let error = err.to_string();
@@ -178,6 +183,7 @@ fn rebuild(build: &BuildOptions, shared: &Shared, changes: Changes) -> Rebuild {
         }
     };
     let _ = shared.reloads.send(0);
+    drop(done_with);
     outcome
 }
 

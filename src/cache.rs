@@ -96,7 +96,7 @@ impl<V: Clone> Memo<V> {
 #[derive(Default)]
 pub struct BuildCache {
     /// Parsed markdown files, by path, settings and bytes.
-    pub(crate) files: Memo<Parsed>,
+    pub(crate) files: Memo<Arc<Parsed>>,
     /// The signatory data, by its file's bytes.
     pub(crate) signatories: Memo<Arc<Vec<Signatory>>>,
     /// The signatory lists made from that data, by its file's bytes and the list's settings.

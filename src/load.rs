@@ -245,7 +245,7 @@ fn parse_markdown_file(
             text.as_bytes(),
         ]);
         let parsed = cache.files.get_or(key, || {
-            parse_markdown(&file, relative, &text, paths, Some(key))
+            parse_markdown(&file, relative, &text, paths, Some(key)).map(Arc::new)
         })?;
         Ok((key, parsed))
     };
@@ -256,7 +256,8 @@ fn parse_markdown_file(
         paths_key.as_bytes(),
         read_and_parse,
     )?;
-    Ok(parsed)
+    // The cache keeps its copy for the next build; the site gets its own.
+    Ok(Arc::unwrap_or_clone(parsed))
 }
 
 /// The signatories (shared rather than copied: there can be a hundred thousand), and with a

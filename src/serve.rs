@@ -26,8 +26,10 @@ use crate::error::{Error, Result};
 use crate::render::Contents;
 use crate::{BuildOptions, RenderedSite};
 
-/// How long the watcher waits for a burst of saves to end before rebuilding.
-const DEBOUNCE: Duration = Duration::from_millis(10);
+/// How long the watcher waits for a burst of saves to end before rebuilding. An editor's save
+/// (write a temporary file, rename it, touch a backup) is a few system calls well within a
+/// millisecond; every millisecond waited here is one more before the page reloads.
+const DEBOUNCE: Duration = Duration::from_millis(3);
 const EVENTS_PATH: &str = "/__oproep/events";
 const SCRIPT_PATH: &str = "/__oproep/reload.js";
 /// The overlay is styled from a file: the site's Content-Security-Policy forbids inline styles.

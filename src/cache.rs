@@ -107,10 +107,15 @@ pub struct BuildCache {
     pub(crate) pages: Memo<Arc<[u8]>>,
     /// Rendered example cards, likewise.
     pub(crate) cards: Memo<Arc<[u8]>>,
+    /// The fingerprint an example's page or card had, by the hash of the files it is made
+    /// from: found there, the fingerprint need not be made again.
+    pub(crate) fingerprints: Memo<Key>,
     /// The compiled templates, by their sources.
     pub(crate) templates: Memo<Arc<Templates>>,
     /// Examples' entries in the search index, as JSON, by what they are made from.
     pub(crate) search_entries: Memo<Arc<str>>,
+    /// The whole search index, by its entries.
+    pub(crate) search_index: Memo<Arc<[u8]>>,
     /// Which content files were read, and which need not be read again.
     pub(crate) reads: FileReads,
 }
@@ -142,8 +147,10 @@ impl BuildCache {
         self.bodies.next_build();
         self.pages.next_build();
         self.cards.next_build();
+        self.fingerprints.next_build();
         self.templates.next_build();
         self.search_entries.next_build();
+        self.search_index.next_build();
     }
 }
 

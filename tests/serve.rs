@@ -309,3 +309,62 @@ fn the_command_runs_a_small_site_on_small_pages() {
     let server = Server::start(&site);
     assert_eq!(huge_pages_enabled(server.child.id()), "0");
 }
+
+/// `serve` finds example pages and cards by a hash of the files they are made from; what else
+/// they show (an actor's title, a call's title, the section's title, the site's settings) must
+/// still reach them. After each change every page is compared with a build from scratch; and in
+/// debug builds, as here, every page found by that hash is rendered anew and compared too (the
+/// test above changes one example and keeps the others).
+#[test]
+fn example_pages_follow_what_they_show_from_other_files() {
+    use oproep::cache::BuildCache;
+    let site = Site::new();
+    let options = oproep::BuildOptions::new(site.dir.path());
+    let mut cache = BuildCache::default();
+    let mut build = || oproep::render_site_cached(&options, &mut cache).unwrap();
+    build();
+    let changes: [(&str, &str, &str); 4] = [
+        (
+            "content/actoren/gemeenten.md",
+            "---\ntitle: Alle gemeenten\norder: 2\nrecommendations:\n  - Schep ruimte.\n---\n",
+            "Alle gemeenten",
+        ),
+        (
+            "content/oproep/2020-12-21.md",
+            "---\ntitle: De oproep\ndate: 2020-12-21\ncalls:\n  - id: ruimte\n    title: Veel meer ruimte\n    text: Meer ruimte.\n  - id: waardering\n    title: Waardering\n    text: Waardering.\n---\nTekst.\n",
+            "Veel meer ruimte",
+        ),
+        (
+            "content/voorbeelden/_index.md",
+            "---\ntitle: Mooie voorbeelden\n---\nVoorbeelden.\n",
+            "Mooie voorbeelden",
+        ),
+        (
+            "content/site.yaml",
+            &SITE_YAML.replace("title: \"Testoproep\"", "title: \"Nieuw: Testoproep\""),
+            "Nieuw: Testoproep",
+        ),
+    ];
+    for (file, text, shown) in changes {
+        site.write(file, text);
+        let served = build();
+        let zwemles = rendered_page(&served, "voorbeelden/zwemles/");
+        assert!(
+            zwemles.contains(shown),
+            "{file}: {shown:?} not on the example page"
+        );
+        let fresh = oproep::render_site(&options).unwrap();
+        for page in &fresh.files {
+            let url = page.path.to_string_lossy().replace("index.html", "");
+            if let oproep::render::Contents::Bytes(bytes) = &page.contents
+                && (url.ends_with('/') || url.is_empty())
+            {
+                assert_eq!(
+                    rendered_page(&served, &url),
+                    String::from_utf8_lossy(bytes),
+                    "after changing {file}: {url} differs from a fresh build"
+                );
+            }
+        }
+    }
+}

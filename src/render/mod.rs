@@ -101,6 +101,7 @@ pub fn render_site(
     let memo_of = |memo: fn(&BuildCache) -> &Memo<Arc<[u8]>>| {
         cache.zip(shared_keys).map(|(cache, shared)| PageMemo {
             pages: memo(cache),
+            fingerprints: &cache.fingerprints,
             shared,
         })
     };
@@ -186,7 +187,52 @@ fn shared_context(views: &SiteViews, templates: &Templates) -> Result<tera::Cont
 /// The previous build's pages, for `serve`.
 struct PageMemo<'c> {
     pages: &'c Memo<Arc<[u8]>>,
+    fingerprints: &'c Memo<Key>,
     shared: SharedKeys,
+}
+
+impl PageMemo<'_> {
+    /// The page or card made with `template` from `values`, and its fingerprint: kept from the
+    /// last build, or `render`'s. `inputs`, a hash of the files it is made from (see
+    /// `views::example_inputs`), finds the last build's fingerprint without making it again.
+    ///
+    /// In debug builds, which the tests run, a page found that way is rendered anyway and must
+    /// come out the same: an input the hash leaves out shows up there, not as a stale page in
+    /// someone's preview.
+    fn by_inputs_or_fingerprint(
+        &self,
+        templates: &Templates,
+        template: &str,
+        inputs: Option<Key>,
+        values: impl FnOnce(&mut Fingerprint) -> Result<()>,
+        mut render: impl FnMut() -> Result<Arc<[u8]>>,
+    ) -> Result<(Arc<[u8]>, Key)> {
+        let shared = self.shared.of(templates, template);
+        let inputs = inputs.map(|inputs| {
+            crate::cache::key(&[template.as_bytes(), shared.as_bytes(), inputs.as_bytes()])
+        });
+        if let Some(inputs) = inputs
+            && let Some(key) = self.fingerprints.get(inputs)
+            && let Some(kept) = self.pages.get(key)
+        {
+            if cfg!(debug_assertions) {
+                assert!(
+                    *render()? == *kept,
+                    "a page of {template} found by its files' hash differs from a fresh one: \
+                     views::example_inputs leaves out something it is made from"
+                );
+            }
+            return Ok((kept, key));
+        }
+        let mut fingerprint = Fingerprint::new();
+        values(&mut fingerprint)?;
+        let key = fingerprint.finish(template, shared);
+        let html = self.pages.get_or(key, &mut render)?;
+        if let Some(inputs) = inputs {
+            self.fingerprints.get_or(inputs, || Ok(key))?;
+        }
+        Ok((html, key))
+    }
 }
 
 /// Hashes of the templates and of what every page shares, which go into every fingerprint.
@@ -269,9 +315,10 @@ fn render_cards(
     views
         .examples
         .par_iter()
+        .enumerate()
         .map_init(
             || shared.clone(),
-            |shared, example| {
+            |shared, (i, example)| {
                 let render = |shared: &mut tera::Context| {
                     let mut context = PageContext::new(shared);
                     context.insert("example", example);
@@ -280,17 +327,23 @@ fn render_cards(
                 let Some(memo) = memo else {
                     return Ok((render(shared)?, None));
                 };
-                let mut fingerprint = Fingerprint::new();
-                fingerprint.insert("example", example);
-                let key = fingerprint.finish(TEMPLATE, memo.shared.of(templates, TEMPLATE));
-                let html = memo.pages.get_or(key, || {
-                    render(shared).map(|html| Arc::from(html.into_bytes()))
-                })?;
+                let (html, key) = memo.by_inputs_or_fingerprint(
+                    templates,
+                    TEMPLATE,
+                    views.example_inputs.get(i).copied().flatten(),
+                    |fingerprint| {
+                        fingerprint.insert("example", example);
+                        Ok(())
+                    },
+                    || render(shared).map(|html| Arc::from(html.into_bytes())),
+                )?;
                 Ok((String::from_utf8_lossy(&html).into_owned(), Some(key)))
             },
         )
         .collect()
 }
+
+const EXAMPLE_TEMPLATE: &str = "example.html";
 
 /// Examples shown on the home page.
 const HOME_EXAMPLES: usize = 3;
@@ -506,17 +559,32 @@ fn render_page(
         let html = templates.render(template, context.context())?;
         return Ok(Contents::Bytes(html.into_bytes()));
     };
+    let render = |shared: &mut tera::Context| -> Result<Arc<[u8]>> {
+        let mut context = PageContext::new(shared);
+        let template = fill_page(job, site, views, templates, &mut context)?;
+        let html = templates.render(template, context.context())?;
+        Ok(Arc::from(html.into_bytes()))
+    };
+    if let Kind::Example(i) = job.kind
+        && let Some(inputs) = views.example_inputs.get(i).copied().flatten()
+    {
+        // The page's path goes with its inputs: two examples never share a page.
+        let inputs = crate::cache::key(&[inputs.as_bytes(), job.path.as_bytes()]);
+        let (html, _) = memo.by_inputs_or_fingerprint(
+            templates,
+            EXAMPLE_TEMPLATE,
+            Some(inputs),
+            |fingerprint| fill_page(job, site, views, templates, fingerprint).map(|_| ()),
+            || render(shared),
+        )?;
+        return Ok(Contents::Shared(html));
+    }
     // The page's values are first only hashed, which is much cheaper than converting them for
     // the template engine; they are converted only when the page has to be rendered anew.
     let mut fingerprint = Fingerprint::new();
     let template = fill_page(job, site, views, templates, &mut fingerprint)?;
     let key = fingerprint.finish(template, memo.shared.of(templates, template));
-    let html = memo.pages.get_or(key, || {
-        let mut context = PageContext::new(shared);
-        fill_page(job, site, views, templates, &mut context)?;
-        let html = templates.render(template, context.context())?;
-        Ok(Arc::from(html.into_bytes()))
-    })?;
+    let html = memo.pages.get_or(key, || render(shared))?;
     Ok(Contents::Shared(html))
 }
 
@@ -602,7 +670,7 @@ fn fill_page<'s>(
             let example = &site.examples[i];
             context.insert("example", &views.examples[i]);
             (
-                "example.html",
+                EXAMPLE_TEMPLATE,
                 &example.meta.title,
                 example.meta.description.as_deref(),
                 Some(&views.example_bodies[i]),
@@ -883,10 +951,10 @@ fn discovery_files(
         if matches!(job.kind, Kind::NotFound | Kind::PrintSignatories) {
             continue;
         }
-        sitemap.push_str(&format!(
-            "  <url><loc>{}</loc></url>\n",
-            html_escape::encode_text(&format!("{}{}", sv.base_url, job.path))
-        ));
+        sitemap.push_str("  <url><loc>");
+        html_escape::encode_text_to_string(sv.base_url, &mut sitemap);
+        html_escape::encode_text_to_string(&job.path, &mut sitemap);
+        sitemap.push_str("</loc></url>\n");
     }
     sitemap.push_str("</urlset>\n");
     let mut files = vec![
@@ -898,10 +966,10 @@ fn discovery_files(
                 sv.base_url
             ),
         ),
-        bytes(
-            &format!("{}/index.json", site.settings.paths.search),
-            search_index(site, views, cache),
-        ),
+        OutputFile {
+            path: PathBuf::from(format!("{}/index.json", site.settings.paths.search)),
+            contents: Contents::Shared(search_index(site, views, cache)),
+        },
     ];
     if let Some(section) = &site.news_section {
         let mut context = tera::Context::new();
@@ -926,7 +994,10 @@ fn discovery_files(
 }
 
 /// A small index for the search page: title, URL and plain text of each page, as JSON.
-fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> String {
+///
+/// With thousands of examples it is megabytes: it is written once into its final buffer, and
+/// `serve` keeps it whole while no entry changed (as when someone signs).
+fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> Arc<[u8]> {
     #[derive(Serialize)]
     struct Entry<'a> {
         title: &'a str,
@@ -976,21 +1047,37 @@ fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> S
                     organisation.as_bytes(),
                     body_key.as_bytes(),
                 ]);
-                cache
-                    .search_entries
-                    .get_or(key, || Ok(make()))
-                    .expect("making an entry does not fail")
+                let entry = cache.search_entries.get_or(key, || Ok(make()));
+                (entry.expect("making an entry does not fail"), Some(key))
             }
-            None => make(),
+            None => (make(), None),
         }
     };
-    entries.par_extend(
-        views
-            .examples
-            .par_iter()
-            .zip(&views.example_bodies)
-            .map(|(card, body)| example(card, body)),
-    );
+    let examples: Vec<(Arc<str>, Option<Key>)> = views
+        .examples
+        .par_iter()
+        .zip(&views.example_bodies)
+        .map(|(card, body)| example(card, body))
+        .collect();
+    // What the index is kept under in `serve`: its entries, an example's by its entry's key.
+    let mut index_key = blake3::Hasher::new();
+    let put = |hasher: &mut blake3::Hasher, entry: &str, key: Option<Key>| {
+        match key {
+            Some(key) => hasher.update(b"k").update(key.as_bytes()),
+            None => hasher
+                .update(b"t")
+                .update(&(entry.len() as u64).to_le_bytes())
+                .update(entry.as_bytes()),
+        };
+    };
+    for entry in &entries {
+        put(&mut index_key, entry, None);
+    }
+    for (entry, key) in examples {
+        put(&mut index_key, &entry, key);
+        entries.push(entry);
+    }
+    let examples_end = entries.len();
     for (card, body) in views.news.iter().zip(&views.news_bodies) {
         entries.push(json(Entry {
             title: &card.title,
@@ -1005,7 +1092,29 @@ fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> S
             text: body.plain_text().to_string(),
         }));
     }
-    format!("[{}]", entries.join(","))
+    for entry in &entries[examples_end..] {
+        put(&mut index_key, entry, None);
+    }
+    let write = || {
+        let length = entries.iter().map(|e| e.len() + 1).sum::<usize>() + 1;
+        let mut json = Vec::with_capacity(length);
+        json.push(b'[');
+        for (i, entry) in entries.iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            json.extend_from_slice(entry.as_bytes());
+        }
+        json.push(b']');
+        Arc::from(json)
+    };
+    match cache {
+        Some(cache) => cache
+            .search_index
+            .get_or(index_key.finalize(), || Ok(write()))
+            .expect("writing the index does not fail"),
+        None => write(),
+    }
 }
 
 /// The text of an HTML fragment, without tags, with entities decoded and whitespace collapsed.

@@ -244,6 +244,10 @@ pub struct SiteViews<'a> {
     pub cards: Vec<String>,
     /// The hash each card is kept under by `serve`; empty for one build.
     pub card_keys: Vec<Option<crate::cache::Key>>,
+    /// With `serve`'s cache: for each example, a hash of everything its page and its card
+    /// are made from besides the templates and the values every page shares (see
+    /// [`example_inputs`]); empty for one build.
+    pub example_inputs: Vec<Option<crate::cache::Key>>,
     /// The actors with the examples that name them, for the actor pages.
     pub actors: Vec<ActorCard>,
     /// The theme's interface strings, as `t` in templates.
@@ -283,6 +287,58 @@ impl SiteViews<'_> {
         }
         Some(hasher.finalize())
     }
+}
+
+/// For each example, a hash of what its page and card are made from, other than the templates
+/// and the values every page shares: its own file, and, for the links to actors and calls and
+/// the section's title, every other content file, the settings and the site's address.
+///
+/// With it, `serve` knows an example's page and card are unchanged without assembling and
+/// hashing their template values, which for thousands of examples was most of a rebuild. It
+/// errs on the side of too much: a change in any other content file counts for every example.
+/// `None` for an example whose file has no hash, which then goes the long way.
+fn example_inputs(site: &Site, base: &BaseUrl) -> Vec<Option<crate::cache::Key>> {
+    let mut hasher = blake3::Hasher::new();
+    let mut put = |bytes: &[u8]| {
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    put(b"example inputs");
+    put(base.absolute.as_bytes());
+    put(base.path.as_bytes());
+    for value in [
+        serde_json::to_vec(&site.settings),
+        serde_json::to_vec(&site.people),
+    ] {
+        put(&value.expect("settings serialize"));
+    }
+    let others = [
+        &site.home.source,
+        &site.actors_section.source,
+        &site.examples_section.source,
+    ]
+    .into_iter()
+    .chain(site.appeal.versions.iter().map(|v| &v.source))
+    .chain(site.actors.iter().map(|a| &a.source))
+    .chain(site.news_section.iter().map(|s| &s.source))
+    .chain(site.news.iter().map(|n| &n.source))
+    .chain(site.pages.iter().map(|p| &p.source));
+    for source in others {
+        match source.key {
+            Some(key) => put(key.as_bytes()),
+            None => return vec![None; site.examples.len()],
+        }
+    }
+    let rest = hasher.finalize();
+    site.examples
+        .iter()
+        .map(|e| {
+            Some(crate::cache::key(&[
+                rest.as_bytes(),
+                e.source.key?.as_bytes(),
+            ]))
+        })
+        .collect()
 }
 
 fn body(source: &Source, base_path: &str, cache: Option<&BuildCache>) -> Arc<Body> {
@@ -575,6 +631,10 @@ impl<'a> SiteViews<'a> {
             facets,
             cards: Vec::new(),
             card_keys: Vec::new(),
+            example_inputs: match cache {
+                Some(_) => example_inputs(site, base),
+                None => Vec::new(),
+            },
             actors: actors.clone(),
             strings: &theme.strings,
             site: SiteView {

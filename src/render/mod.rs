@@ -1004,8 +1004,10 @@ fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> A
         url: &'a str,
         text: String,
     }
-    let json = |entry: Entry| -> Arc<str> {
-        Arc::from(serde_json::to_string(&entry).expect("strings always serialize"))
+    // Each entry with the key `serve` keeps it under, if it keeps it (the examples').
+    let json = |entry: Entry| -> (Arc<str>, Option<Key>) {
+        let json = serde_json::to_string(&entry).expect("strings always serialize");
+        (Arc::from(json), None)
     };
     let sv = &views.site;
     let mut entries = vec![json(Entry {
@@ -1047,37 +1049,19 @@ fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> A
                     organisation.as_bytes(),
                     body_key.as_bytes(),
                 ]);
-                let entry = cache.search_entries.get_or(key, || Ok(make()));
+                let entry = cache.search_entries.get_or(key, || Ok(make().0));
                 (entry.expect("making an entry does not fail"), Some(key))
             }
-            None => (make(), None),
+            None => make(),
         }
     };
-    let examples: Vec<(Arc<str>, Option<Key>)> = views
-        .examples
-        .par_iter()
-        .zip(&views.example_bodies)
-        .map(|(card, body)| example(card, body))
-        .collect();
-    // What the index is kept under in `serve`: its entries, an example's by its entry's key.
-    let mut index_key = blake3::Hasher::new();
-    let put = |hasher: &mut blake3::Hasher, entry: &str, key: Option<Key>| {
-        match key {
-            Some(key) => hasher.update(b"k").update(key.as_bytes()),
-            None => hasher
-                .update(b"t")
-                .update(&(entry.len() as u64).to_le_bytes())
-                .update(entry.as_bytes()),
-        };
-    };
-    for entry in &entries {
-        put(&mut index_key, entry, None);
-    }
-    for (entry, key) in examples {
-        put(&mut index_key, &entry, key);
-        entries.push(entry);
-    }
-    let examples_end = entries.len();
+    entries.par_extend(
+        views
+            .examples
+            .par_iter()
+            .zip(&views.example_bodies)
+            .map(|(card, body)| example(card, body)),
+    );
     for (card, body) in views.news.iter().zip(&views.news_bodies) {
         entries.push(json(Entry {
             title: &card.title,
@@ -1092,14 +1076,11 @@ fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> A
             text: body.plain_text().to_string(),
         }));
     }
-    for entry in &entries[examples_end..] {
-        put(&mut index_key, entry, None);
-    }
     let write = || {
-        let length = entries.iter().map(|e| e.len() + 1).sum::<usize>() + 1;
+        let length = entries.iter().map(|(e, _)| e.len() + 1).sum::<usize>() + 1;
         let mut json = Vec::with_capacity(length);
         json.push(b'[');
-        for (i, entry) in entries.iter().enumerate() {
+        for (i, (entry, _)) in entries.iter().enumerate() {
             if i > 0 {
                 json.push(b',');
             }
@@ -1108,13 +1089,19 @@ fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> A
         json.push(b']');
         Arc::from(json)
     };
-    match cache {
-        Some(cache) => cache
-            .search_index
-            .get_or(index_key.finalize(), || Ok(write()))
-            .expect("writing the index does not fail"),
-        None => write(),
-    }
+    let Some(cache) = cache else {
+        return write();
+    };
+    // Kept under its entries, each example's by its key rather than its text.
+    let stand_ins: Vec<Key> = entries
+        .iter()
+        .map(|(entry, key)| key.unwrap_or_else(|| crate::cache::key(&[entry.as_bytes()])))
+        .collect();
+    let parts: Vec<&[u8]> = stand_ins.iter().map(|k| &k.as_bytes()[..]).collect();
+    cache
+        .search_index
+        .get_or(crate::cache::key(&parts), || Ok(write()))
+        .expect("writing the index does not fail")
 }
 
 /// The text of an HTML fragment, without tags, with entities decoded and whitespace collapsed.

@@ -298,20 +298,8 @@ impl SiteViews<'_> {
 /// errs on the side of too much: a change in any other content file counts for every example.
 /// `None` for an example whose file has no hash, which then goes the long way.
 fn example_inputs(site: &Site, base: &BaseUrl) -> Vec<Option<crate::cache::Key>> {
-    let mut hasher = blake3::Hasher::new();
-    let mut put = |bytes: &[u8]| {
-        hasher.update(&(bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    };
-    put(b"example inputs");
-    put(base.absolute.as_bytes());
-    put(base.path.as_bytes());
-    for value in [
-        serde_json::to_vec(&site.settings),
-        serde_json::to_vec(&site.people),
-    ] {
-        put(&value.expect("settings serialize"));
-    }
+    let settings = serde_json::to_vec(&site.settings).expect("settings serialize");
+    let people = serde_json::to_vec(&site.people).expect("people serialize");
     let others = [
         &site.home.source,
         &site.actors_section.source,
@@ -323,13 +311,20 @@ fn example_inputs(site: &Site, base: &BaseUrl) -> Vec<Option<crate::cache::Key>>
     .chain(site.news_section.iter().map(|s| &s.source))
     .chain(site.news.iter().map(|n| &n.source))
     .chain(site.pages.iter().map(|p| &p.source));
+    let mut parts: Vec<&[u8]> = vec![
+        b"example inputs",
+        base.absolute.as_bytes(),
+        base.path.as_bytes(),
+        &settings,
+        &people,
+    ];
     for source in others {
-        match source.key {
-            Some(key) => put(key.as_bytes()),
+        match &source.key {
+            Some(key) => parts.push(key.as_bytes()),
             None => return vec![None; site.examples.len()],
         }
     }
-    let rest = hasher.finalize();
+    let rest = crate::cache::key(&parts);
     site.examples
         .iter()
         .map(|e| {
@@ -631,10 +626,7 @@ impl<'a> SiteViews<'a> {
             facets,
             cards: Vec::new(),
             card_keys: Vec::new(),
-            example_inputs: match cache {
-                Some(_) => example_inputs(site, base),
-                None => Vec::new(),
-            },
+            example_inputs: cache.map_or_else(Vec::new, |_| example_inputs(site, base)),
             actors: actors.clone(),
             strings: &theme.strings,
             site: SiteView {

@@ -18,15 +18,22 @@ use std::time::SystemTime;
 
 use crate::error::Result;
 use crate::load::Parsed;
-use crate::model::Signatory;
-use crate::render::{Body, SignatoryList, Templates};
+use crate::model::{Signatories, Signatory};
+use crate::render::{Body, ExampleCard, Facet, SignatoryList, Templates};
 
 pub type Key = blake3::Hash;
 
+/// Keys are already hashes: FxHash takes their bytes much faster than the default SipHash.
+type KeyMap<V> = HashMap<Key, V, rustc_hash::FxBuildHasher>;
+
+/// What a build keeps is kept by several threads at once: in shards, each behind its own lock,
+/// they seldom wait for each other. The shards stay apart from one build to the next.
+const SHARDS: usize = 16;
+
 /// Results of the previous build by the hash of their input.
 pub struct Memo<V> {
-    previous: HashMap<Key, V>,
-    current: Mutex<HashMap<Key, V>>,
+    previous: [KeyMap<V>; SHARDS],
+    current: [Mutex<KeyMap<V>>; SHARDS],
     /// Values made in this build, rather than reused.
     made: AtomicUsize,
 }
@@ -34,8 +41,8 @@ pub struct Memo<V> {
 impl<V> Default for Memo<V> {
     fn default() -> Self {
         Memo {
-            previous: HashMap::new(),
-            current: Mutex::new(HashMap::new()),
+            previous: Default::default(),
+            current: Default::default(),
             made: AtomicUsize::new(0),
         }
     }
@@ -53,10 +60,21 @@ impl<V: Clone> Memo<V> {
         Ok(value)
     }
 
+    /// Like [`Memo::get_or`], for a `make` that may make nothing.
+    pub fn get_or_maybe(&self, key: Key, make: impl FnOnce() -> Option<V>) -> Option<V> {
+        if let Some(value) = self.get(key) {
+            return Some(value);
+        }
+        self.made.fetch_add(1, Ordering::Relaxed);
+        let value = make()?;
+        self.keep(key, value.clone());
+        Some(value)
+    }
+
     /// The value already made from the input with hash `key`, in this build or the last.
     pub fn get(&self, key: Key) -> Option<V> {
-        let known = self.previous.get(&key).cloned().or_else(|| {
-            let current = self.current.lock().expect("no panics while held");
+        let known = self.previous(&key).cloned().or_else(|| {
+            let current = self.shard(&key).lock().expect("no panics while held");
             current.get(&key).cloned()
         })?;
         self.keep(key, known.clone());
@@ -65,20 +83,15 @@ impl<V: Clone> Memo<V> {
 
     /// The previous build's value for `key`, without keeping it for the next.
     fn previous(&self, key: &Key) -> Option<&V> {
-        self.previous.get(key)
+        self.previous[shard_of(key)].get(key)
     }
 
     /// Keeps `value` under `key` for the next build.
     fn keep(&self, key: Key, value: V) {
-        self.current
+        self.shard(&key)
             .lock()
             .expect("no panics while held")
             .insert(key, value);
-    }
-
-    fn next_build(&mut self) {
-        self.previous = std::mem::take(self.current.get_mut().expect("no panics while held"));
-        self.made = AtomicUsize::new(0);
     }
 
     /// How many values this build made rather than reused.
@@ -88,8 +101,30 @@ impl<V: Clone> Memo<V> {
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.previous.len()
+        self.previous.iter().map(HashMap::len).sum()
     }
+}
+
+impl<V> Memo<V> {
+    fn shard(&self, key: &Key) -> &Mutex<KeyMap<V>> {
+        &self.current[shard_of(key)]
+    }
+
+    /// Returns what the build before the last made and the last did not use, to be freed.
+    fn next_build(&mut self) -> [KeyMap<V>; SHARDS] {
+        let current = self.current.each_mut().map(|shard| {
+            let shard = shard.get_mut().expect("no panics while held");
+            // Sized for as much as the last build kept: growing it was a part of every rebuild.
+            let room = KeyMap::with_capacity_and_hasher(shard.len(), Default::default());
+            std::mem::replace(shard, room)
+        });
+        self.made = AtomicUsize::new(0);
+        std::mem::replace(&mut self.previous, current)
+    }
+}
+
+fn shard_of(key: &Key) -> usize {
+    usize::from(key.as_bytes()[0]) % SHARDS
 }
 
 /// The caches of one `serve` session.
@@ -98,7 +133,9 @@ pub struct BuildCache {
     /// Parsed markdown files, by path, settings and bytes.
     pub(crate) files: Memo<Arc<Parsed>>,
     /// The signatory data, by its file's bytes.
-    pub(crate) signatories: Memo<Arc<Vec<Signatory>>>,
+    pub(crate) signatories: Memo<Arc<Signatories>>,
+    /// Blocks of the signatory file, parsed, by their bytes.
+    pub(crate) signatory_blocks: Memo<Arc<[Signatory]>>,
     /// The signatory lists made from that data, by its file's bytes and the list's settings.
     pub(crate) signatory_lists: Memo<Arc<SignatoryList>>,
     /// Markdown bodies rendered to HTML, by text and base path.
@@ -106,7 +143,11 @@ pub struct BuildCache {
     /// Rendered pages, by template and everything in the template's context.
     pub(crate) pages: Memo<Arc<[u8]>>,
     /// Rendered example cards, likewise.
-    pub(crate) cards: Memo<Arc<[u8]>>,
+    pub(crate) cards: Memo<Arc<str>>,
+    /// The facets of the examples, by what they are made from.
+    pub(crate) facets: Memo<Arc<Vec<Facet>>>,
+    /// Examples as templates see them, by the hash of the files they are made from.
+    pub(crate) example_cards: Memo<Arc<ExampleCard>>,
     /// The fingerprint an example's page or card had, by the hash of the files it is made
     /// from: found there, the fingerprint need not be made again.
     pub(crate) fingerprints: Memo<Key>,
@@ -118,6 +159,8 @@ pub struct BuildCache {
     pub(crate) search_index: Memo<Arc<[u8]>>,
     /// Which content files were read, and which need not be read again.
     pub(crate) reads: FileReads,
+    /// What the caches no longer hold, until [`BuildCache::take_unused`] or the next build.
+    unused: Vec<Box<dyn Send + Sync>>,
 }
 
 impl BuildCache {
@@ -138,19 +181,35 @@ impl BuildCache {
     }
 
     /// Call before each build: what the last build used becomes what this one may reuse.
+    /// The rest is kept aside until [`BuildCache::take_unused`] or the next build.
     pub fn next_build(&mut self) {
-        self.reads.stamps.next_build();
+        fn unused<V: Send + Sync + 'static>(memo: &mut Memo<V>) -> Box<dyn Send + Sync> {
+            Box::new(memo.next_build())
+        }
+        self.unused = vec![
+            unused(&mut self.reads.stamps),
+            unused(&mut self.files),
+            unused(&mut self.signatories),
+            unused(&mut self.signatory_blocks),
+            unused(&mut self.signatory_lists),
+            unused(&mut self.bodies),
+            unused(&mut self.pages),
+            unused(&mut self.cards),
+            unused(&mut self.fingerprints),
+            unused(&mut self.templates),
+            unused(&mut self.search_entries),
+            unused(&mut self.search_index),
+            unused(&mut self.example_cards),
+            unused(&mut self.facets),
+        ];
         self.reads.read = AtomicUsize::new(0);
-        self.files.next_build();
-        self.signatories.next_build();
-        self.signatory_lists.next_build();
-        self.bodies.next_build();
-        self.pages.next_build();
-        self.cards.next_build();
-        self.fingerprints.next_build();
-        self.templates.next_build();
-        self.search_entries.next_build();
-        self.search_index.next_build();
+    }
+
+    /// What the last build no longer needed, to be freed when it suits the caller: after a new
+    /// signatory, that is 50,000 signatories of the file as it was, a few milliseconds' work
+    /// that `serve` does after the reload event rather than before.
+    pub fn take_unused(&mut self) -> impl Send + use<> {
+        std::mem::take(&mut self.unused)
     }
 }
 

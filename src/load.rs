@@ -146,12 +146,7 @@ pub fn load_site(
         ));
     }
     actors.sort_by(|a, b| (a.meta.order, &a.meta.title).cmp(&(b.meta.order, &b.meta.title)));
-    examples.sort_by(|a, b| {
-        a.meta
-            .title
-            .to_lowercase()
-            .cmp(&b.meta.title.to_lowercase())
-    });
+    examples.sort_by_cached_key(|e| e.meta.title.to_lowercase());
     pages.sort_by(|a, b| a.source.path.cmp(&b.source.path));
     news.sort_by(|a, b| (b.meta.date, &a.meta.title).cmp(&(a.meta.date, &b.meta.title)));
     if !news.is_empty() && news_section.is_none() {
@@ -221,7 +216,8 @@ pub(crate) enum Parsed {
     ActorsSection(Section),
     Actor(Actor),
     ExamplesSection(Section),
-    Example(Example),
+    /// Shared: a site can have thousands, and `serve` keeps them between builds.
+    Example(Arc<Example>),
     NewsSection(Section),
     News(NewsItem),
     Page(Page),
@@ -261,19 +257,19 @@ fn parse_markdown_file(
 }
 
 /// The signatories (shared rather than copied: there can be a hundred thousand), and with a
-/// cache the hash of their file.
+/// cache the hash that stands for them.
 fn load_signatories(
     content_dir: &Path,
     cache: Option<&BuildCache>,
-) -> Result<(Arc<Vec<Signatory>>, Option<cache::Key>)> {
+) -> Result<(Arc<Signatories>, Option<cache::Key>)> {
     use crate::signing::store;
     let relative = Path::new(store::SIGNATORIES_FILE);
     let file = content_dir.join(relative);
     if !file.exists() {
         return Ok((Arc::default(), cache.map(|_| cache::key(&[b"no file"]))));
     }
-    let parse = |text: &str| -> Result<Arc<Vec<Signatory>>> {
-        Ok(Arc::new(store::from_text(text, &file)?.signatories))
+    let parse = |text: &str| -> Result<Arc<Signatories>> {
+        Ok(Arc::new(store::from_text(text, &file)?.signatories.into()))
     };
     let Some(cache) = cache else {
         return Ok((parse(&read_text(&file)?)?, None));
@@ -281,6 +277,9 @@ fn load_signatories(
     let read_and_parse = || {
         // Read once: the text is both the cache key and, when it is new, what is parsed.
         let text = read_text(&file)?;
+        if let Some(by_block) = signatories_by_block(&text, cache) {
+            return Ok(by_block);
+        }
         let key = cache::key(&[b"file", text.as_bytes()]);
         Ok((key, cache.signatories.get_or(key, || parse(&text))?))
     };
@@ -289,6 +288,36 @@ fn load_signatories(
             .reads
             .made_from(&cache.signatories, &file, relative, b"", read_and_parse)?;
     Ok((signatories, Some(key)))
+}
+
+/// The signatories of a data file as `oproep sign` writes it, parsed block by block with each
+/// block kept while its lines stay the same, and the hash of the blocks. `None` for a file of
+/// another shape or with a line that does not read: that one is parsed whole, which says what
+/// is wrong and where.
+fn signatories_by_block(text: &str, cache: &BuildCache) -> Option<(cache::Key, Arc<Signatories>)> {
+    use crate::signing::store;
+    let blocks = store::signatory_blocks(text)?;
+    let parsed = blocks
+        .par_iter()
+        .map(|block| {
+            let key = cache::key(&[
+                b"block",
+                &[u8::from(block.ends_list)],
+                block.text.as_bytes(),
+            ]);
+            let parse = || store::parse_block(block).map(Arc::from);
+            Some((key, cache.signatory_blocks.get_or_maybe(key, parse)?))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let parts: Vec<&[u8]> = std::iter::once(&b"blocks"[..])
+        .chain(parsed.iter().map(|(key, _)| &key.as_bytes()[..]))
+        .collect();
+    let key = cache::key(&parts);
+    let blocks = parsed.into_iter().map(|(_, block)| block).collect();
+    let signatories = cache
+        .signatories
+        .get_or_maybe(key, || Some(Arc::new(Signatories::from_blocks(blocks))))?;
+    Some((key, signatories))
 }
 
 fn parse_markdown(
@@ -358,11 +387,11 @@ fn parse_markdown(
             })
         } else {
             let slug = slug::slugify(&stem);
-            Parsed::Example(Example {
+            Parsed::Example(Arc::new(Example {
                 meta: yaml::parse(front_matter, &file, 2)?,
                 source: make_source(format!("{}/{slug}/", paths.examples)),
                 slug,
-            })
+            }))
         }
     } else if folder == paths.news {
         if is_index {

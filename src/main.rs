@@ -9,6 +9,19 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (its `mimalloc.h`; the Rust bindings leave it out): how
+/// many milliseconds freed memory is kept before it goes back to the system.
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Freed memory is kept for the process to use again, never handed back to the system until
+/// it exits. By default mimalloc hands it back after 10 ms, and each rebuild of `serve` then
+/// faulted in its tens of megabytes anew: 2,400 page faults and 9 ms of CPU time a rebuild at
+/// 2,000 examples. A one-shot command gains a little too; `serve` stays at its peak memory.
+fn keep_freed_memory() {
+    // SAFETY: sets one of the allocator's options to a plain number; any time is allowed.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) }
+}
+
 /// Huge pages off from before the runtime's first allocation, which would otherwise already
 /// fault in (and zero) a 2 MiB page: a constructor, run by the loader before `main`.
 #[cfg(target_os = "linux")]
@@ -156,6 +169,7 @@ enum SignCommand {
 }
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -348,4 +362,33 @@ fn sign(command: SignCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PURGE_DELAY;
+
+    /// The option's number is mimalloc's own: a process started with `MIMALLOC_PURGE_DELAY` set
+    /// finds that value under it.
+    #[test]
+    fn the_purge_delay_option_is_the_one_mimalloc_reads_from_its_variable() {
+        const PROBE: &str = "OPROEP_TEST_PURGE_DELAY";
+        if let Ok(expected) = std::env::var(PROBE) {
+            // SAFETY: reads one of the allocator's options.
+            let value = unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) };
+            assert_eq!(value.to_string(), expected);
+            return;
+        }
+        let name = "tests::the_purge_delay_option_is_the_one_mimalloc_reads_from_its_variable";
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", name, "--test-threads=1"])
+            .env("MIMALLOC_PURGE_DELAY", "1234")
+            .env(PROBE, "1234")
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "the option read in a child process differs"
+        );
+    }
 }

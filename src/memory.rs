@@ -4,7 +4,7 @@
 //! A build of a few thousand pages allocates hundreds of megabytes and is quicker for it; a
 //! small site touches a little of many such pages, and zeroing them was an eighth of its CPU
 //! time. So the command starts on small pages and [`site_size`] allows huge ones once the site
-//! turns out to be large.
+//! turns out to be large; `serve` stays on small pages ([`stay_small`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -27,6 +27,13 @@ pub fn start_small() {
             STARTED_SMALL.store(true, Ordering::Relaxed);
         }
     }
+}
+
+/// Keeps huge pages off for the rest of the process, whatever the site's size: for `serve`.
+/// A rebuild frees and allocates tens of megabytes anew, and with huge pages that made a new
+/// signatory's rebuild at 2,000 examples half as slow again, and its time vary threefold.
+pub fn stay_small() {
+    STARTED_SMALL.store(false, Ordering::Relaxed);
 }
 
 /// Allows huge pages again when the site has `markdown_files` enough to gain from them.

@@ -229,7 +229,7 @@ pub struct Actor {
     pub source: Source,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceLink {
     pub title: String,
@@ -322,6 +322,57 @@ pub struct Signatory {
     pub sender: Option<String>,
 }
 
+/// The signatories of the site, in the order of the data file: in blocks, which `serve` keeps
+/// while their lines in the file stay the same, so that a new signatory parses one block
+/// rather than tens of thousands of lines (see `signing::store::signatory_blocks`).
+#[derive(Debug, Clone, Default)]
+pub struct Signatories {
+    blocks: Vec<std::sync::Arc<[Signatory]>>,
+    /// Where each block ends in the whole list.
+    ends: Vec<usize>,
+}
+
+impl Signatories {
+    pub fn from_blocks(blocks: Vec<std::sync::Arc<[Signatory]>>) -> Signatories {
+        let ends = blocks
+            .iter()
+            .scan(0, |end, block| {
+                *end += block.len();
+                Some(*end)
+            })
+            .collect();
+        Signatories { blocks, ends }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Signatory> {
+        self.blocks.iter().flat_map(|block| block.iter())
+    }
+}
+
+impl From<Vec<Signatory>> for Signatories {
+    fn from(signatories: Vec<Signatory>) -> Signatories {
+        Signatories::from_blocks(vec![signatories.into()])
+    }
+}
+
+impl std::ops::Index<usize> for Signatories {
+    type Output = Signatory;
+
+    fn index(&self, index: usize) -> &Signatory {
+        let block = self.ends.partition_point(|&end| end <= index);
+        let start = block.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.blocks[block][index - start]
+    }
+}
+
 /// Everything in `content/`, checked and cross-referenced.
 #[derive(Debug, Clone)]
 pub struct Site {
@@ -332,8 +383,8 @@ pub struct Site {
     /// Sorted by `order`, then title.
     pub actors: Vec<Actor>,
     pub examples_section: Section,
-    /// Sorted by title.
-    pub examples: Vec<Example>,
+    /// Sorted by title. Shared, not copied: `serve` keeps each one while its file is unchanged.
+    pub examples: Vec<std::sync::Arc<Example>>,
     pub people: People,
     /// The news section's `_index.md`, if the site has news.
     pub news_section: Option<Section>,
@@ -342,5 +393,5 @@ pub struct Site {
     /// Every other markdown page, such as the about page.
     pub pages: Vec<Page>,
     /// Shared, not copied: `serve` keeps it between builds while the file is unchanged.
-    pub signatories: std::sync::Arc<Vec<Signatory>>,
+    pub signatories: std::sync::Arc<Signatories>,
 }

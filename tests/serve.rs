@@ -310,6 +310,27 @@ fn the_command_runs_a_small_site_on_small_pages() {
     assert_eq!(huge_pages_enabled(server.child.id()), "0");
 }
 
+/// A one-shot build of a large site turns huge pages on (tests/memory.rs); `serve`, which frees
+/// and allocates anew on every rebuild, keeps them off.
+#[test]
+#[cfg(target_os = "linux")]
+fn the_command_runs_a_large_site_on_small_pages_too() {
+    let site = Site::new();
+    for i in 0..500 {
+        site.write(
+            &format!("content/voorbeelden/extra-{i:03}.md"),
+            &format!(
+                "---\ntitle: Extra {i:03}\nplace: Utrecht\nactors: [gemeenten]\n---\nTekst.\n"
+            ),
+        );
+    }
+    let server = Server::start(&site);
+    let (status, page) = server.get("/voorbeelden/extra-499/");
+    assert_eq!(status, 200);
+    assert!(page.contains("Extra 499"));
+    assert_eq!(huge_pages_enabled(server.child.id()), "0");
+}
+
 /// `serve` finds example pages and cards by a hash of the files they are made from; what else
 /// they show (an actor's title, a call's title, the section's title, the site's settings) must
 /// still reach them. After each change every page is compared with a build from scratch; and in
@@ -367,4 +388,107 @@ fn example_pages_follow_what_they_show_from_other_files() {
             }
         }
     }
+}
+
+/// The bytes of a file of a site rendered in memory.
+fn bytes_of(file: &oproep::render::OutputFile) -> Vec<u8> {
+    use oproep::render::Contents;
+    match &file.contents {
+        Contents::Bytes(bytes) => bytes.clone(),
+        Contents::Shared(bytes) => bytes.to_vec(),
+        Contents::Embedded(bytes) => bytes.to_vec(),
+        Contents::CopyOf(path) => std::fs::read(path).unwrap(),
+    }
+}
+
+/// `serve` reads a signatory file as `oproep sign` writes it block by block, and keeps each
+/// block while its lines stay the same. After each kind of change every file it holds (pages,
+/// the names' data files) must be what a build from scratch makes; a hand edit in another
+/// style goes the long way, and a broken line fails as a build from scratch does.
+#[test]
+fn signatories_follow_every_change_to_their_file_in_serve() {
+    use oproep::cache::BuildCache;
+    use oproep::model::Signatory;
+    use oproep::signing::store::{self, SignatoryData};
+    let site = Site::new();
+    let content = site.path("content");
+    let options = oproep::BuildOptions::new(site.dir.path());
+    let signatory = |i: usize| Signatory {
+        name: format!("Naam {:05}", (i * 7919) % 100_000),
+        function: i.is_multiple_of(3).then(|| "wijkwerker".to_string()),
+        organisation: None,
+        place: Some(["Ede", "Zwolle", "Assen"][i % 3].to_string()),
+        date: "2021-03-04".parse().unwrap(),
+        category: None,
+        publish: !i.is_multiple_of(4),
+        highlight: i.is_multiple_of(300),
+        sender: Some(format!("afzender-{i}")),
+    };
+    let mut data = SignatoryData {
+        signatories: (0..1200).map(signatory).collect(),
+        ..Default::default()
+    };
+    store::save(&content, &data).unwrap();
+    let mut cache = BuildCache::default();
+    let mut build = || oproep::render_site_cached(&options, &mut cache);
+    build().unwrap();
+
+    let same_as_fresh = |served: &oproep::RenderedSite, what: &str| {
+        let fresh = oproep::render_site(&options).unwrap();
+        let served: std::collections::HashMap<_, _> = served
+            .files
+            .iter()
+            .map(|file| (file.path.clone(), bytes_of(file)))
+            .collect();
+        assert_eq!(served.len(), fresh.files.len(), "{what}: other files");
+        for file in &fresh.files {
+            assert!(
+                served.get(&file.path) == Some(&bytes_of(file)),
+                "{what}: {} differs from a fresh build",
+                file.path.display()
+            );
+        }
+    };
+    data.signatories.push(signatory(5000));
+    store::save(&content, &data).unwrap();
+    let served = build().unwrap();
+    assert!(
+        rendered_page(&served, "").contains(">1201<"),
+        "the new count"
+    );
+    same_as_fresh(&served, "one added at the end");
+
+    data.signatories[600].name = "Zoë \"Z\" <b>".into();
+    store::save(&content, &data).unwrap();
+    same_as_fresh(&build().unwrap(), "one changed in the middle");
+
+    data.signatories.remove(100);
+    store::save(&content, &data).unwrap();
+    same_as_fresh(&build().unwrap(), "one removed");
+
+    // A hand edit: one line in YAML's own style, which only the YAML parser reads.
+    let file = content.join("signatories.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let line = text.lines().nth(900).unwrap().to_string();
+    assert!(line.starts_with("{\"name\":"), "{line}");
+    let edited = text.replacen(
+        &line,
+        "{name: Met de hand, date: 2021-05-06, publish: true},",
+        1,
+    );
+    std::fs::write(&file, &edited).unwrap();
+    let served = build().unwrap();
+    assert!(rendered_page(&served, "ondertekenaars/afdrukken/").contains("Met de hand"));
+    same_as_fresh(&served, "a hand edit in YAML style");
+
+    // An empty name fails the build, with the same message as a build from scratch.
+    let line = edited.lines().nth(700).unwrap();
+    let name = line.strip_prefix("{\"name\":\"").unwrap();
+    let rest = &name[name.find('"').unwrap()..];
+    let blank = format!("{{\"name\":\" {rest}");
+    std::fs::write(&file, edited.replacen(line, &blank, 1)).unwrap();
+    let served = build().err().expect("an empty name fails").to_string();
+    let fresh = oproep::render_site(&options).err().unwrap().to_string();
+    assert_eq!(served, fresh);
+    assert!(served.contains("signatories.yaml"), "{served}");
 }

@@ -27,8 +27,8 @@ use crate::theme::{Theme, ThemeFile};
 pub use signatories::SignatoryList;
 pub use templates::Templates;
 use templates::{Fingerprint, PageContext, PageValues};
-pub use views::Body;
 use views::*;
+pub use views::{Body, ExampleCard, Facet};
 
 /// What a file in the output holds.
 #[derive(Debug, Clone)]
@@ -98,15 +98,16 @@ pub fn render_site(
     let mut views = SiteViews::new(site, theme, base, cache, loaded.signatories_key);
     let shared = shared_context(&views, templates)?;
     let shared_keys = cache.map(|_| SharedKeys::new(theme, &shared));
-    let memo_of = |memo: fn(&BuildCache) -> &Memo<Arc<[u8]>>| {
-        cache.zip(shared_keys).map(|(cache, shared)| PageMemo {
-            pages: memo(cache),
-            fingerprints: &cache.fingerprints,
-            shared,
-        })
-    };
-    let card_memo = memo_of(|cache| &cache.cards);
-    let memo = memo_of(|cache| &cache.pages);
+    let card_memo = cache.zip(shared_keys).map(|(cache, shared)| PageMemo {
+        pages: &cache.cards,
+        fingerprints: &cache.fingerprints,
+        shared,
+    });
+    let memo = cache.zip(shared_keys).map(|(cache, shared)| PageMemo {
+        pages: &cache.pages,
+        fingerprints: &cache.fingerprints,
+        shared,
+    });
     let memo = memo.as_ref();
     (views.cards, views.card_keys) = render_cards(&views, templates, &shared, card_memo.as_ref())?
         .into_iter()
@@ -184,14 +185,14 @@ fn shared_context(views: &SiteViews, templates: &Templates) -> Result<tera::Cont
     Ok(context)
 }
 
-/// The previous build's pages, for `serve`.
-struct PageMemo<'c> {
-    pages: &'c Memo<Arc<[u8]>>,
+/// The previous build's pages (or cards), for `serve`.
+struct PageMemo<'c, V> {
+    pages: &'c Memo<V>,
     fingerprints: &'c Memo<Key>,
     shared: SharedKeys,
 }
 
-impl PageMemo<'_> {
+impl<V: Clone + PartialEq> PageMemo<'_, V> {
     /// The page or card made with `template` from `values`, and its fingerprint: kept from the
     /// last build, or `render`'s. `inputs`, a hash of the files it is made from (see
     /// `views::example_inputs`), finds the last build's fingerprint without making it again.
@@ -205,8 +206,8 @@ impl PageMemo<'_> {
         template: &str,
         inputs: Option<Key>,
         values: impl FnOnce(&mut Fingerprint) -> Result<()>,
-        mut render: impl FnMut() -> Result<Arc<[u8]>>,
-    ) -> Result<(Arc<[u8]>, Key)> {
+        mut render: impl FnMut() -> Result<V>,
+    ) -> Result<(V, Key)> {
         let shared = self.shared.of(templates, template);
         let inputs = inputs.map(|inputs| {
             crate::cache::key(&[template.as_bytes(), shared.as_bytes(), inputs.as_bytes()])
@@ -217,7 +218,7 @@ impl PageMemo<'_> {
         {
             if cfg!(debug_assertions) {
                 assert!(
-                    *render()? == *kept,
+                    render()? == kept,
                     "a page of {template} found by its files' hash differs from a fresh one: \
                      views::example_inputs leaves out something it is made from"
                 );
@@ -309,8 +310,8 @@ fn render_cards(
     views: &SiteViews,
     templates: &Templates,
     shared: &tera::Context,
-    memo: Option<&PageMemo>,
-) -> Result<Vec<(String, Option<Key>)>> {
+    memo: Option<&PageMemo<Arc<str>>>,
+) -> Result<Vec<(Arc<str>, Option<Key>)>> {
     const TEMPLATE: &str = "example_card.html";
     views
         .examples
@@ -321,23 +322,23 @@ fn render_cards(
             |shared, (i, example)| {
                 let render = |shared: &mut tera::Context| {
                     let mut context = PageContext::new(shared);
-                    context.insert("example", example);
+                    context.insert("example", &**example);
                     templates.render(TEMPLATE, context.context())
                 };
                 let Some(memo) = memo else {
-                    return Ok((render(shared)?, None));
+                    return Ok((Arc::from(render(shared)?), None));
                 };
                 let (html, key) = memo.by_inputs_or_fingerprint(
                     templates,
                     TEMPLATE,
                     views.example_inputs.get(i).copied().flatten(),
                     |fingerprint| {
-                        fingerprint.insert("example", example);
+                        fingerprint.insert("example", &**example);
                         Ok(())
                     },
-                    || render(shared).map(|html| Arc::from(html.into_bytes())),
+                    || render(shared).map(Arc::from),
                 )?;
-                Ok((String::from_utf8_lossy(&html).into_owned(), Some(key)))
+                Ok((html, Some(key)))
             },
         )
         .collect()
@@ -513,7 +514,7 @@ fn page_jobs<'a>(
 }
 
 fn check_unique_paths(jobs: &[Job]) -> Result<()> {
-    let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
+    let mut seen: rustc_hash::FxHashMap<&str, &Path> = Default::default();
     for job in jobs {
         if let Some(first) = seen.insert(&job.path, job.source) {
             return Err(Error::DuplicateUrl {
@@ -551,7 +552,7 @@ fn render_page(
     views: &SiteViews,
     templates: &Templates,
     shared: &mut tera::Context,
-    memo: Option<&PageMemo>,
+    memo: Option<&PageMemo<Arc<[u8]>>>,
 ) -> Result<Contents> {
     let Some(memo) = memo else {
         let mut context = PageContext::new(shared);
@@ -657,7 +658,7 @@ fn fill_page<'s>(
             context.insert_made_from("cards", &views.cards, || {
                 views.cards_made_from(0..views.cards.len())
             });
-            context.insert("facets", &views.facets);
+            context.insert_made_from("facets", &views.facets, || views.facets_made_from());
             (
                 "examples.html",
                 &site.examples_section.meta.title,
@@ -668,7 +669,7 @@ fn fill_page<'s>(
         }
         Kind::Example(i) => {
             let example = &site.examples[i];
-            context.insert("example", &views.examples[i]);
+            context.insert("example", &*views.examples[i]);
             (
                 EXAMPLE_TEMPLATE,
                 &example.meta.title,
@@ -798,15 +799,11 @@ fn fill_page<'s>(
         Kind::ExampleFilter(f, v) => {
             let facet = &views.facets[f];
             let value = &facet.values[v];
-            let cards: Vec<&str> = value
-                .examples
-                .iter()
-                .map(|&i| views.cards[i].as_str())
-                .collect();
+            let cards: Vec<&str> = value.examples.iter().map(|&i| &*views.cards[i]).collect();
             context.insert_made_from("cards", &cards, || {
                 views.cards_made_from(value.examples.iter().copied())
             });
-            context.insert("facets", &views.facets);
+            context.insert_made_from("facets", &views.facets, || views.facets_made_from());
             context.insert("facet", facet);
             context.insert("value", value);
             (

@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::model::Signatory;
+use crate::model::Signatories;
 use crate::theme::long_date;
 
 /// Names per page of the signatories list: keeps each page a few tens of kilobytes.
@@ -59,7 +59,7 @@ pub struct CountBy {
 /// one build to the next while the signatory file stays the same; the HTML of the name lists
 /// and the data chunks are then kept with it too, made once.
 pub struct SignatoryList {
-    signatories: Arc<Vec<Signatory>>,
+    signatories: Arc<Signatories>,
     versions: Vec<NaiveDate>,
     pub counts: Counts,
     /// Highlighted, published signatories, in the order of the data file (indexes).
@@ -82,14 +82,17 @@ pub struct SignatoryList {
 
 impl SignatoryList {
     pub fn new(
-        signatories: Arc<Vec<Signatory>>,
+        signatories: Arc<Signatories>,
         versions: &[NaiveDate],
         goal: Option<u64>,
         strings: Strings,
         key: Option<crate::cache::Key>,
     ) -> Self {
-        let published: Vec<usize> = (0..signatories.len())
-            .filter(|&i| signatories[i].publish)
+        let published: Vec<usize> = signatories
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.publish)
+            .map(|(i, _)| i)
             .collect();
         let highlighted: Vec<usize> = published
             .iter()
@@ -101,14 +104,22 @@ impl SignatoryList {
             .copied()
             .filter(|&i| !signatories[i].highlight)
             .collect();
-        named.sort_by_cached_key(|&i| signatories[i].name.to_lowercase());
-
         let total = signatories.len();
         let percent = goal
             .filter(|g| *g > 0)
             .map(|g| ((total as u64 * 100) / g).min(100));
         let published_ones = || published.iter().map(|&i| &signatories[i]);
-        let places = count_by(published_ones().filter_map(|s| s.place.as_deref()));
+        // Sorting the names takes as long as the rest together.
+        let ((), (places, categories, chart_over_time)) = rayon::join(
+            || named.sort_by_cached_key(|&i| signatories[i].name.to_lowercase()),
+            || {
+                (
+                    count_by(published_ones().filter_map(|s| s.place.as_deref())),
+                    count_by(published_ones().filter_map(|s| s.category.as_deref())),
+                    chart_over_time(&signatories, &strings),
+                )
+            },
+        );
         let named_count = highlighted.len() + named.len();
         SignatoryList {
             counts: Counts {
@@ -118,8 +129,8 @@ impl SignatoryList {
                 goal,
                 percent,
             },
-            categories: count_by(published_ones().filter_map(|s| s.category.as_deref())),
-            chart_over_time: chart_over_time(&signatories, &strings),
+            categories,
+            chart_over_time,
             chart_places: chart_places(&places, &strings),
             places: places.into_iter().take(TOP_PLACES).collect(),
             pages_html: (0..named.len().div_ceil(PAGE_SIZE).max(1))
@@ -197,8 +208,16 @@ impl SignatoryList {
     pub fn named_html(&self) -> Arc<str> {
         // The pages' lists, one after another: each name is made into HTML once.
         self.kept(&self.named_html, || {
-            let pages = (1..=self.page_count()).map(|number| self.page_html(number));
-            pages.fold(String::new(), |all, page| all + &page).into()
+            use rayon::prelude::*;
+            let pages: Vec<Arc<str>> = (1..=self.page_count())
+                .into_par_iter()
+                .map(|number| self.page_html(number))
+                .collect();
+            let mut all = String::with_capacity(pages.iter().map(|page| page.len()).sum());
+            for page in &pages {
+                all.push_str(page);
+            }
+            all.into()
         })
     }
 
@@ -285,17 +304,23 @@ impl SignatoryList {
 
 /// Counts per value, most first, then by name.
 fn count_by<'a>(values: impl Iterator<Item = &'a str>) -> Vec<CountBy> {
-    let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    for value in values {
+    // Counted per spelling first: tens of thousands of signatories name a few hundred places.
+    let mut spellings: rustc_hash::FxHashMap<&str, (usize, usize)> = Default::default();
+    for (i, value) in values.enumerate() {
         let value = value.trim();
-        if value.is_empty() {
-            continue;
+        if !value.is_empty() {
+            spellings.entry(value).or_insert((i, 0)).1 += 1;
         }
+    }
+    let mut spellings: Vec<(&str, (usize, usize))> = spellings.into_iter().collect();
+    spellings.sort_unstable_by_key(|&(_, (first, _))| first);
+    let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for (value, (_, count)) in spellings {
         // "Den Haag" and "den haag" are one place; the first spelling seen is shown.
         let entry = counts
             .entry(value.to_lowercase())
             .or_insert_with(|| (value.to_string(), 0));
-        entry.1 += 1;
+        entry.1 += count;
     }
     let mut list: Vec<CountBy> = counts
         .into_values()
@@ -322,9 +347,9 @@ const PAD_BOTTOM: f64 = 34.0;
 const PAD_TOP: f64 = 16.0;
 
 /// Cumulative signatures per day, as a line.
-fn chart_over_time(signatories: &[Signatory], strings: &Strings) -> String {
+fn chart_over_time(signatories: &Signatories, strings: &Strings) -> String {
     let mut per_day: BTreeMap<NaiveDate, usize> = BTreeMap::new();
-    for s in signatories {
+    for s in signatories.iter() {
         *per_day.entry(s.date).or_default() += 1;
     }
     let (Some((&first, _)), Some((&last, _))) =
@@ -427,6 +452,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Signatory;
 
     fn signatory(name: &str, place: &str, date: &str, publish: bool) -> Signatory {
         Signatory {
@@ -466,7 +492,7 @@ mod tests {
         let count = all.len();
         let key = crate::cache::key(&[b"test"]);
         for key in [None, Some(key)] {
-            let list = SignatoryList::new(Arc::new(all.clone()), &[], None, strings(), key);
+            let list = SignatoryList::new(Arc::new(all.clone().into()), &[], None, strings(), key);
             assert_eq!(list.page_count(), 3);
             let named = list.named_html();
             assert_eq!(named.matches("<li>").count(), count);
@@ -483,6 +509,50 @@ mod tests {
         }
     }
 
+    /// `serve` loads the signatories in blocks (`signing::store::signatory_blocks`): the site
+    /// must not depend on where the blocks end.
+    #[test]
+    fn the_list_is_the_same_whichever_blocks_the_signatories_come_in() {
+        let all: Vec<Signatory> = (0..CHUNK_SIZE + 700)
+            .map(|i| {
+                let place = ["Ede", "ede", "Zwolle", "Assen"][i % 4];
+                let date = format!("2021-{:02}-{:02}", i % 12 + 1, i % 28 + 1);
+                let mut s = signatory(
+                    &format!("Naam {:05}", (i * 7919) % 100_000),
+                    place,
+                    &date,
+                    i % 3 > 0,
+                );
+                s.highlight = i.is_multiple_of(500);
+                s
+            })
+            .collect();
+        let whole = SignatoryList::new(Arc::new(all.clone().into()), &[], None, strings(), None);
+        let mut blocks: Vec<Arc<[Signatory]>> = Vec::new();
+        let mut rest = &all[..];
+        for size in [1, 0, 333, 2500, 4000].into_iter().cycle() {
+            if rest.is_empty() {
+                break;
+            }
+            let (block, after) = rest.split_at(size.min(rest.len()));
+            blocks.push(block.into());
+            rest = after;
+        }
+        let signatories = Signatories::from_blocks(blocks);
+        assert_eq!(signatories.len(), all.len());
+        assert!(signatories.iter().eq(all.iter()));
+        assert!((0..all.len()).all(|i| signatories[i] == all[i]));
+        let in_blocks = SignatoryList::new(Arc::new(signatories), &[], None, strings(), None);
+        assert_eq!(*in_blocks.named_html(), *whole.named_html());
+        assert_eq!(*in_blocks.highlighted_html(), *whole.highlighted_html());
+        assert_eq!(in_blocks.chunks_len(), whole.chunks_len());
+        for i in 0..whole.chunks_len() {
+            assert_eq!(in_blocks.chunk(i), whole.chunk(i));
+        }
+        assert_eq!(in_blocks.chart_over_time, whole.chart_over_time);
+        assert_eq!(in_blocks.chart_places, whole.chart_places);
+    }
+
     #[test]
     fn names_only_with_consent_and_places_merged_by_case() {
         let all = vec![
@@ -490,7 +560,7 @@ mod tests {
             signatory("a", "den haag", "2021-01-01", true),
             signatory("Verborgen", "Utrecht", "2021-01-03", false),
         ];
-        let list = SignatoryList::new(Arc::new(all), &[], Some(10), strings(), None);
+        let list = SignatoryList::new(Arc::new(all.into()), &[], Some(10), strings(), None);
         assert_eq!(list.counts.total, 3);
         assert_eq!(list.counts.unnamed, 1);
         assert_eq!(list.counts.percent, Some(30));
@@ -498,6 +568,8 @@ mod tests {
         assert_eq!(names, ["a", "B"]);
         assert_eq!(list.places.len(), 1);
         assert_eq!(list.places[0].count, 2);
+        // The first spelling met, in the order of the file, is the one shown.
+        assert_eq!(list.places[0].name, "Den Haag");
         let data: String = (0..list.chunks_len())
             .map(|i| String::from_utf8(list.chunk(i).to_vec()).unwrap())
             .collect();
@@ -512,7 +584,7 @@ mod tests {
             "2021-01-01",
             true,
         )];
-        let list = SignatoryList::new(Arc::new(all), &[], None, strings(), None);
+        let list = SignatoryList::new(Arc::new(all.into()), &[], None, strings(), None);
         assert!(!list.chart_places.contains("<script>"));
         assert!(list.chart_places.contains("&lt;script&gt;"));
     }

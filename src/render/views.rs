@@ -11,10 +11,10 @@ use super::markdown::{self, Heading};
 use super::signatories::{Counts, SignatoryList, Strings as ChartStrings};
 use crate::cache::BuildCache;
 use crate::mailto::mailto;
-use crate::model::{People, Site, Source, SourceLink};
+use crate::model::{Example, People, Site, Source, SourceLink};
 use crate::theme::Theme;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Link {
     pub title: String,
     pub url: String,
@@ -154,7 +154,7 @@ pub struct ActorCard {
     pub forward_url: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExampleCard {
     pub slug: String,
     pub title: String,
@@ -169,10 +169,15 @@ pub struct ExampleCard {
     pub date: Option<String>,
     /// `actor:gemeenten call:x place:utrecht theme:ouders`: what the instant filter matches.
     pub filter_keys: String,
+    /// The place and the themes as they are in URLs, for the filter pages.
+    #[serde(skip)]
+    pub place_slug: String,
+    #[serde(skip)]
+    pub theme_slugs: Vec<String>,
 }
 
 /// One way to narrow the examples (by actor, call, place or theme) and its values.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Facet {
     /// `actor`, `call`, `place` or `theme`.
     pub key: &'static str,
@@ -180,7 +185,7 @@ pub struct Facet {
     pub values: Vec<FacetValue>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FacetValue {
     pub slug: String,
     pub title: String,
@@ -239,9 +244,9 @@ impl Body {
 pub struct SiteViews<'a> {
     pub site: SiteView<'a>,
     /// The examples overview's filters.
-    pub facets: Vec<Facet>,
+    pub facets: Arc<Vec<Facet>>,
     /// Each example's card, rendered once and reused on every page that lists it.
-    pub cards: Vec<String>,
+    pub cards: Vec<Arc<str>>,
     /// The hash each card is kept under by `serve`; empty for one build.
     pub card_keys: Vec<Option<crate::cache::Key>>,
     /// With `serve`'s cache: for each example, a hash of everything its page and its card
@@ -255,7 +260,8 @@ pub struct SiteViews<'a> {
     pub versions: Vec<VersionView>,
     pub version_bodies: Vec<Arc<Body>>,
     pub actor_bodies: Vec<Arc<Body>>,
-    pub examples: Vec<ExampleCard>,
+    /// Shared with `serve`'s cache, which keeps each while what it is made from is unchanged.
+    pub examples: Vec<Arc<ExampleCard>>,
     pub example_bodies: Vec<Arc<Body>>,
     pub home_body: Arc<Body>,
     pub actors_intro: Arc<Body>,
@@ -268,12 +274,21 @@ pub struct SiteViews<'a> {
     /// For each version after the first: the comparison with the one before, as HTML. Made
     /// by the one page that shows it, while the other pages render.
     changes: std::sync::OnceLock<Vec<String>>,
+    /// With `serve`'s cache: the hash of what the facets are made from, which stands for them
+    /// in the fingerprints of the pages that show them.
+    facets_key: Option<crate::cache::Key>,
 }
 
 impl SiteViews<'_> {
     /// For each version of the appeal after the first: the comparison with the one before.
     pub fn changes(&self, site: &Site) -> &[String] {
         self.changes.get_or_init(|| changes(site))
+    }
+
+    /// The hash that stands for the facets in a page's fingerprint: every filter page shows
+    /// them all, and hashing them once per page was a tenth of a rebuild.
+    pub fn facets_made_from(&self) -> Option<crate::cache::Key> {
+        self.facets_key
     }
 
     /// The hash that stands for these cards in a page's fingerprint, when they are kept.
@@ -389,10 +404,20 @@ impl<'a> SiteViews<'a> {
             })
         };
 
-        let examples: Vec<ExampleCard> = site
-            .examples
-            .par_iter()
-            .map(|e| ExampleCard {
+        let card_of = |e: &Example| {
+            let place_slug = slug::slugify(&e.meta.place);
+            let theme_slugs: Vec<String> = e.meta.themes.iter().map(slug::slugify).collect();
+            let filter_keys = e
+                .meta
+                .actors
+                .iter()
+                .map(|a| format!("actor:{a}"))
+                .chain(e.meta.calls.iter().map(|c| format!("call:{c}")))
+                .chain(std::iter::once(format!("place:{place_slug}")))
+                .chain(theme_slugs.iter().map(|t| format!("theme:{t}")))
+                .collect::<Vec<_>>()
+                .join(" ");
+            ExampleCard {
                 slug: e.slug.clone(),
                 title: e.meta.title.clone(),
                 description: e.meta.description.clone(),
@@ -408,25 +433,34 @@ impl<'a> SiteViews<'a> {
                     s
                 }),
                 date: e.meta.date.map(|d| d.to_string()),
-                filter_keys: e
-                    .meta
-                    .actors
-                    .iter()
-                    .map(|a| format!("actor:{a}"))
-                    .chain(e.meta.calls.iter().map(|c| format!("call:{c}")))
-                    .chain(std::iter::once(format!(
-                        "place:{}",
-                        slug::slugify(&e.meta.place)
-                    )))
-                    .chain(
-                        e.meta
-                            .themes
-                            .iter()
-                            .map(|t| format!("theme:{}", slug::slugify(t))),
-                    )
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            })
+                filter_keys,
+                place_slug,
+                theme_slugs,
+            }
+        };
+        let example_inputs = cache.map_or_else(Vec::new, |_| example_inputs(site, base));
+        let examples: Vec<Arc<ExampleCard>> = site
+            .examples
+            .par_iter()
+            .enumerate()
+            .map(
+                |(i, e)| match cache.zip(example_inputs.get(i).copied().flatten()) {
+                    // The inputs cover the example's file and everything its links come from.
+                    Some((cache, inputs)) => {
+                        let card = cache
+                            .example_cards
+                            .get_or(inputs, || Ok(Arc::new(card_of(e))))
+                            .expect("making a card does not fail");
+                        debug_assert!(
+                            *card == card_of(e),
+                            "an example found by its files' hash differs from a fresh one: \
+                         example_inputs leaves out something it is made from"
+                        );
+                        card
+                    }
+                    None => Arc::new(card_of(e)),
+                },
+            )
             .collect();
         // The first few, and how many there are.
         let examples_naming = |pick: &dyn Fn(&crate::model::Example) -> bool| {
@@ -564,7 +598,7 @@ impl<'a> SiteViews<'a> {
         let version_dates: Vec<chrono::NaiveDate> =
             site.appeal.versions.iter().map(|v| v.meta.date).collect();
         // The large parts do not depend on each other.
-        let (list, (bodies, facets)) = rayon::join(
+        let (list, (bodies, (facets, facets_key))) = rayon::join(
             || {
                 let strings = ChartStrings {
                     version: string(theme, "version_signed"),
@@ -598,12 +632,29 @@ impl<'a> SiteViews<'a> {
                 rayon::join(
                     || Bodies::new(site, bp, cache),
                     || {
-                        facets(
-                            site,
-                            theme,
-                            &examples_url,
-                            &site.examples_section.source.path,
-                        )
+                        let make = || {
+                            facets(
+                                site,
+                                theme,
+                                &examples,
+                                &examples_url,
+                                &site.examples_section.source.path,
+                            )
+                        };
+                        let Some(cache) = cache else {
+                            return (Arc::new(make()), None);
+                        };
+                        let key = facets_input(site, theme, &examples, &examples_url);
+                        let facets = cache
+                            .facets
+                            .get_or(key, || Ok(Arc::new(make())))
+                            .expect("making the facets does not fail");
+                        debug_assert!(
+                            *facets == make(),
+                            "facets found by their input's hash differ from fresh ones: \
+                             facets_input leaves out something they are made from"
+                        );
+                        (facets, Some(key))
                     },
                 )
             },
@@ -626,7 +677,7 @@ impl<'a> SiteViews<'a> {
             facets,
             cards: Vec::new(),
             card_keys: Vec::new(),
-            example_inputs: cache.map_or_else(Vec::new, |_| example_inputs(site, base)),
+            example_inputs,
             actors: actors.clone(),
             strings: &theme.strings,
             site: SiteView {
@@ -719,6 +770,7 @@ impl<'a> SiteViews<'a> {
             news_bodies: bodies.news,
             news_intro: bodies.news_intro,
             changes: Default::default(),
+            facets_key,
         }
     }
 }
@@ -829,19 +881,15 @@ fn forward_mailto(
     mailto("", &subject, &body)
 }
 
-/// The facets of the examples overview, each value with the examples that have it.
-pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &str) -> Vec<Facet> {
-    // Each example's place and themes are made into slugs once, not once per facet value.
-    let place_slugs: Vec<String> = site
-        .examples
-        .iter()
-        .map(|e| slug::slugify(&e.meta.place))
-        .collect();
-    let theme_slugs: Vec<Vec<String>> = site
-        .examples
-        .iter()
-        .map(|e| e.meta.themes.iter().map(slug::slugify).collect())
-        .collect();
+/// The facets of the examples overview, each value with the examples that have it. `cards` are
+/// the examples' cards, which hold their places and themes as slugs.
+fn facets(
+    site: &Site,
+    theme: &Theme,
+    cards: &[Arc<ExampleCard>],
+    examples_url: &str,
+    examples_path: &str,
+) -> Vec<Facet> {
     let mut facets = Vec::new();
     let mut make = |key: &'static str,
                     segment: &str,
@@ -908,27 +956,78 @@ pub fn facets(site: &Site, theme: &Theme, examples_url: &str, examples_path: &st
             .collect(),
         &|i, slug| examples[i].meta.calls.iter().for_each(|c| slug(c)),
     );
-    let mut places: Vec<(String, String)> = place_slugs
+    let mut places: Vec<(String, String)> = cards
         .iter()
-        .zip(examples)
-        .map(|(slug, e)| (slug.clone(), e.meta.place.clone()))
+        .map(|card| (card.place_slug.clone(), card.place.clone()))
         .collect();
-    places.sort_by_key(|p| p.1.to_lowercase());
+    places.sort_by_cached_key(|p| p.1.to_lowercase());
     places.dedup_by(|a, b| a.0 == b.0);
     make("place", PLACE_SEGMENT, "facet_place", places, &|i, slug| {
-        slug(&place_slugs[i])
+        slug(&cards[i].place_slug)
     });
-    let mut themes: Vec<(String, String)> = theme_slugs
+    let mut themes: Vec<(String, String)> = cards
         .iter()
-        .zip(examples)
-        .flat_map(|(slugs, e)| slugs.iter().cloned().zip(e.meta.themes.iter().cloned()))
+        .flat_map(|card| {
+            card.theme_slugs
+                .iter()
+                .cloned()
+                .zip(card.themes.iter().cloned())
+        })
         .collect();
-    themes.sort_by_key(|t| t.1.to_lowercase());
+    themes.sort_by_cached_key(|t| t.1.to_lowercase());
     themes.dedup_by(|a, b| a.0 == b.0);
     make("theme", THEME_SEGMENT, "facet_theme", themes, &|i, slug| {
-        theme_slugs[i].iter().for_each(|t| slug(t))
+        cards[i].theme_slugs.iter().for_each(|t| slug(t))
     });
     facets
+}
+
+/// A hash of everything [`facets`] makes the facets from: `serve` makes them anew only when
+/// an example's place, themes, actors or calls change, or the actors' and calls' titles.
+fn facets_input(
+    site: &Site,
+    theme: &Theme,
+    cards: &[Arc<ExampleCard>],
+    examples_url: &str,
+) -> crate::cache::Key {
+    let labels = ["facet_actor", "facet_call", "facet_place", "facet_theme"]
+        .map(|label| string(theme, label));
+    let actors: Vec<(&str, &str)> = site
+        .actors
+        .iter()
+        .map(|a| (a.slug.as_str(), a.meta.title.as_str()))
+        .collect();
+    let calls: Vec<(&str, &str)> = site
+        .appeal
+        .calls()
+        .iter()
+        .map(|c| (c.id.as_str(), c.title.as_str()))
+        .collect();
+    let mut cbor = Vec::new();
+    ciborium::into_writer(
+        &(
+            b"facets",
+            &labels,
+            &actors,
+            &calls,
+            examples_url,
+            &site.examples_section.source.path,
+        ),
+        &mut cbor,
+    )
+    .expect("strings serialize");
+    for (example, card) in site.examples.iter().zip(cards) {
+        let facet_values = (
+            &example.meta.actors,
+            &example.meta.calls,
+            &card.place,
+            &card.place_slug,
+            &card.themes,
+            &card.theme_slugs,
+        );
+        ciborium::into_writer(&facet_values, &mut cbor).expect("strings serialize");
+    }
+    blake3::hash(&cbor)
 }
 
 /// Calls back with each slug that example `i` has for a facet.

@@ -77,16 +77,7 @@ pub fn from_text(text: &str, file: &Path) -> Result<SignatoryData> {
 /// quickly, and a hand-edited file in any YAML style still loads, just slower.
 #[doc(hidden)]
 pub fn parse(text: &str, file: &Path) -> Result<SignatoryData> {
-    // The text from the first line that is not blank or a comment: JSON has no comments.
-    let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        let content = line.trim();
-        if !(content.is_empty() || content.starts_with('#')) {
-            break;
-        }
-        start += line.len();
-    }
-    let body = &text[start..];
+    let body = &text[comments_length(text)..];
     if let Some(data) = parse_by_line(body) {
         return Ok(data);
     }
@@ -106,54 +97,126 @@ const WITHDRAWN_OPEN: &str = "\"withdrawn\": [";
 /// parallel; `None` for any other shape or any line that does not read on its own, which then
 /// goes through the whole-file parsers and their error messages.
 fn parse_by_line(body: &str) -> Option<SignatoryData> {
-    use rayon::prelude::*;
-    fn items<'t, T: serde::de::DeserializeOwned + Send>(
-        lines: &mut std::str::Lines<'t>,
-    ) -> Option<(Vec<T>, &'t str)> {
+    let (signatories, withdrawn) = list_lines(body)?;
+    Some(SignatoryData {
+        signatories: items(&signatories, true)?,
+        withdrawn: items(&withdrawn, true)?,
+    })
+}
+
+/// The lines of the two lists of a file in exactly the shape `to_text` writes (after its
+/// comments), or `None`.
+fn list_lines(body: &str) -> Option<(Vec<&str>, Vec<&str>)> {
+    fn until_end<'t>(lines: &mut std::str::Lines<'t>) -> Option<(Vec<&'t str>, &'t str)> {
         let mut items = Vec::new();
-        let end = loop {
+        loop {
             let line = lines.next()?;
             if line == "]," || line == "]}" {
-                break line;
+                return Some((items, line));
             }
             items.push(line);
-        };
-        // Every item but the last ends in a comma.
-        let last = items.len().checked_sub(1);
-        let parsed = items
-            .par_iter()
-            .enumerate()
-            .map(|(i, line)| {
-                let json = if Some(i) == last {
-                    Some(*line)
-                } else {
-                    line.strip_suffix(',')
-                };
-                serde_json::from_str(json.filter(|j| j.starts_with('{'))?).ok()
-            })
-            .collect::<Option<Vec<T>>>()?;
-        Some((parsed, end))
+        }
     }
     let mut lines = body.lines();
     if lines.next()? != SIGNATORIES_OPEN {
         return None;
     }
-    let (signatories, end) = items(&mut lines)?;
+    let (signatories, end) = until_end(&mut lines)?;
     let withdrawn = if end == "]," {
         if lines.next()? != WITHDRAWN_OPEN {
             return None;
         }
-        let (withdrawn, end) = items(&mut lines)?;
+        let (withdrawn, end) = until_end(&mut lines)?;
         (end == "]}").then_some(withdrawn)?
     } else {
         Vec::new()
     };
     lines
         .all(|line| line.trim().is_empty())
-        .then_some(SignatoryData {
-            signatories,
-            withdrawn,
+        .then_some((signatories, withdrawn))
+}
+
+/// The items of a list, one a line, read in parallel; every line but the list's last ends in a
+/// comma (`ends_list`: these lines end the list).
+fn items<T: serde::de::DeserializeOwned + Send>(lines: &[&str], ends_list: bool) -> Option<Vec<T>> {
+    use rayon::prelude::*;
+    let last = lines.len().checked_sub(1).filter(|_| ends_list);
+    lines
+        .par_iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let json = if Some(i) == last {
+                Some(*line)
+            } else {
+                line.strip_suffix(',')
+            };
+            serde_json::from_str(json.filter(|j| j.starts_with('{'))?).ok()
         })
+        .collect()
+}
+
+/// A run of signatory lines of the data file (see [`signatory_blocks`]).
+pub struct Block<'t> {
+    /// The lines, each with its line break but the last.
+    pub text: &'t str,
+    /// Whether the last of these lines is the list's last, which has no comma.
+    pub ends_list: bool,
+}
+
+/// Lines from which a block is about this many long, on average.
+const BLOCK_LINES: u64 = 256;
+
+/// The signatory lines of `text`, when it has exactly the shape `to_text` writes and its other
+/// lines read, in blocks that `serve` parses and keeps one by one. A block ends after a line
+/// whose hash says so, not after a number of lines: a signatory added, changed or removed then
+/// changes its own block and leaves the others as they were. `None` for any other file.
+pub fn signatory_blocks(text: &str) -> Option<Vec<Block<'_>>> {
+    use std::hash::BuildHasher;
+    let body = &text[comments_length(text)..];
+    let (signatories, withdrawn) = list_lines(body)?;
+    items::<Withdrawal>(&withdrawn, true)?;
+    let hasher = rustc_hash::FxBuildHasher;
+    // The lines are slices of `text`, one after another: a block is the text from its first
+    // line to its last.
+    let offset = |line: &str| line.as_ptr() as usize - text.as_ptr() as usize;
+    let mut blocks = Vec::new();
+    let mut start = 0;
+    for (i, line) in signatories.iter().enumerate() {
+        let last = i + 1 == signatories.len();
+        if last || hasher.hash_one(line) % BLOCK_LINES == 0 {
+            let (from, to) = (offset(signatories[start]), offset(line) + line.len());
+            blocks.push(Block {
+                text: &text[from..to],
+                ends_list: last,
+            });
+            start = i + 1;
+        }
+    }
+    Some(blocks)
+}
+
+/// The signatories of one block, or `None` when a line does not read on its own or has an
+/// empty name: the whole-file parsers then say what is wrong and where.
+pub fn parse_block(block: &Block) -> Option<Vec<Signatory>> {
+    let lines: Vec<&str> = block.text.lines().collect();
+    let signatories: Vec<Signatory> = items(&lines, block.ends_list)?;
+    signatories
+        .iter()
+        .all(|s| !s.name.trim().is_empty())
+        .then_some(signatories)
+}
+
+/// The length of the blank and comment lines at the start of `text`: JSON has no comments.
+fn comments_length(text: &str) -> usize {
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim();
+        if !(content.is_empty() || content.starts_with('#')) {
+            break;
+        }
+        start += line.len();
+    }
+    start
 }
 
 /// One signatory a line, in JSON, which is also YAML (see `parse`).
@@ -400,6 +463,101 @@ mod tests {
         }
         assert_ne!(trailing_comma, text);
         assert_eq!(parse_by_line(&trailing_comma), None);
+    }
+
+    fn many(count: usize) -> SignatoryData {
+        let mut first = sample().signatories[0].clone();
+        first.highlight = false;
+        SignatoryData {
+            signatories: (0..count)
+                .map(|i| crate::model::Signatory {
+                    name: format!("Naam {i}"),
+                    ..first.clone()
+                })
+                .collect(),
+            withdrawn: sample().withdrawn,
+        }
+    }
+
+    /// The blocks' signatories, one block after another.
+    fn read_blocks(text: &str) -> Option<Vec<crate::model::Signatory>> {
+        let blocks = signatory_blocks(text)?;
+        let parsed: Option<Vec<Vec<_>>> = blocks.iter().map(parse_block).collect();
+        Some(parsed?.concat())
+    }
+
+    #[test]
+    fn blocks_hold_every_signatory_once_in_order() {
+        for count in [0, 1, 2, 5000] {
+            let data = many(count);
+            let text = format!("{HEADER}{}", to_text(&data).unwrap());
+            assert_eq!(read_blocks(&text).unwrap(), data.signatories, "{count}");
+            let blocks = signatory_blocks(&text).unwrap();
+            if count == 5000 {
+                // About one in BLOCK_LINES lines ends a block.
+                assert!((5..=60).contains(&blocks.len()), "{}", blocks.len());
+            }
+            // Only the list's last line goes without a comma.
+            let last = blocks.iter().filter(|b| b.ends_list).count();
+            assert_eq!(last, usize::from(count > 0));
+        }
+    }
+
+    #[test]
+    fn a_signatory_added_changed_or_removed_changes_only_the_blocks_around_it() {
+        let data = many(5000);
+        let texts = |data: &SignatoryData| {
+            let text = to_text(data).unwrap();
+            let blocks = signatory_blocks(&text).unwrap();
+            blocks
+                .iter()
+                .map(|b| (b.text.to_string(), b.ends_list))
+                .collect::<Vec<_>>()
+        };
+        let before = texts(&data);
+        let mut added = data.clone();
+        added.signatories.push(data.signatories[0].clone());
+        let mut changed = data.clone();
+        changed.signatories[2500].name = "Iemand anders".into();
+        let mut removed = data.clone();
+        removed.signatories.remove(1234);
+        let mut first = data.clone();
+        first.signatories.insert(0, data.signatories[9].clone());
+        for (what, data) in [
+            ("added", added),
+            ("changed", changed),
+            ("removed", removed),
+            ("added first", first),
+        ] {
+            let after = texts(&data);
+            let new = after.iter().filter(|b| !before.contains(b)).count();
+            assert!((1..=2).contains(&new), "{what}: {new} blocks are new");
+            assert_eq!(
+                read_blocks(&to_text(&data).unwrap()).unwrap(),
+                data.signatories
+            );
+        }
+    }
+
+    #[test]
+    fn blocks_are_only_for_the_written_shape_and_lines_that_read() {
+        let data = many(3);
+        let text = to_text(&data).unwrap();
+        // Another shape, or withdrawals that do not read: the whole-file parsers take it.
+        let pretty = serde_json::to_string_pretty(&data).unwrap();
+        assert!(signatory_blocks(&pretty).is_none());
+        let withdrawn = text.replacen("{\"sender\":\"def\"", "{\"sender\":7", 1);
+        assert_ne!(withdrawn, text);
+        assert!(signatory_blocks(&withdrawn).is_none());
+        // A line in another style, or with an empty name: its block does not read.
+        for edit in [
+            text.replacen("{\"name\":\"Naam 1\"", "{name: Naam 1", 1),
+            text.replacen("\"Naam 1\"", "\" \"", 1),
+            text.replacen("},\n", "}\n", 1),
+        ] {
+            assert_ne!(edit, text);
+            assert!(read_blocks(&edit).is_none(), "{edit}");
+        }
     }
 
     #[test]

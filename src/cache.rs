@@ -51,6 +51,19 @@ impl<V> Default for Memo<V> {
 impl<V: Clone> Memo<V> {
     /// The value made from the input with hash `key`: the previous build's, or `make`'s.
     pub fn get_or(&self, key: Key, make: impl FnOnce() -> Result<V>) -> Result<V> {
+        self.get_or_else(key, make)
+    }
+
+    /// Like [`Memo::get_or`], for a `make` that may make nothing.
+    pub fn get_or_maybe(&self, key: Key, make: impl FnOnce() -> Option<V>) -> Option<V> {
+        self.get_or_else(key, || make().ok_or(())).ok()
+    }
+
+    fn get_or_else<E>(
+        &self,
+        key: Key,
+        make: impl FnOnce() -> std::result::Result<V, E>,
+    ) -> std::result::Result<V, E> {
         if let Some(value) = self.get(key) {
             return Ok(value);
         }
@@ -58,17 +71,6 @@ impl<V: Clone> Memo<V> {
         let value = make()?;
         self.keep(key, value.clone());
         Ok(value)
-    }
-
-    /// Like [`Memo::get_or`], for a `make` that may make nothing.
-    pub fn get_or_maybe(&self, key: Key, make: impl FnOnce() -> Option<V>) -> Option<V> {
-        if let Some(value) = self.get(key) {
-            return Some(value);
-        }
-        self.made.fetch_add(1, Ordering::Relaxed);
-        let value = make()?;
-        self.keep(key, value.clone());
-        Some(value)
     }
 
     /// The value already made from the input with hash `key`, in this build or the last.

@@ -20,14 +20,7 @@ fn huge_pages_are_off_for_a_small_site_and_on_again_for_a_large_one() {
         "a small site turned huge pages on"
     );
 
-    for i in 0..500 {
-        site.write(
-            &format!("content/voorbeelden/extra-{i:03}.md"),
-            &format!(
-                "---\ntitle: Extra {i:03}\nplace: Utrecht\nactors: [gemeenten]\n---\nTekst.\n"
-            ),
-        );
-    }
+    site.write_examples(500);
     build();
     // Turned off by something else before the test began, they are left off.
     assert_eq!(memory::huge_pages_off(), off_from_the_start);

@@ -94,6 +94,28 @@ impl Site {
         fs::write(path, text).unwrap();
     }
 
+    /// Saves a file as many editors do: a hidden temporary file beside it, renamed over it, so
+    /// that a watcher sees it whole in one event however slowly this test runs.
+    pub fn save(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let temporary = path.with_file_name(format!(".{name}.tmp"));
+        fs::write(&temporary, text).unwrap();
+        fs::rename(temporary, path).unwrap();
+    }
+
+    /// Adds `count` small examples, `extra-000` on: enough of them make a large site.
+    pub fn write_examples(&self, count: usize) {
+        for i in 0..count {
+            self.write(
+                &format!("content/voorbeelden/extra-{i:03}.md"),
+                &format!(
+                    "---\ntitle: Extra {i:03}\nplace: Utrecht\nactors: [gemeenten]\n---\nTekst.\n"
+                ),
+            );
+        }
+    }
+
     /// Runs `oproep build --root SITE` with extra arguments.
     pub fn build(&self, args: &[&str]) -> Output {
         oproep()

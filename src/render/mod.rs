@@ -98,16 +98,8 @@ pub fn render_site(
     let mut views = SiteViews::new(site, theme, base, cache, loaded.signatories_key);
     let shared = shared_context(&views, templates)?;
     let shared_keys = cache.map(|_| SharedKeys::new(theme, &shared));
-    let card_memo = cache.zip(shared_keys).map(|(cache, shared)| PageMemo {
-        pages: &cache.cards,
-        fingerprints: &cache.fingerprints,
-        shared,
-    });
-    let memo = cache.zip(shared_keys).map(|(cache, shared)| PageMemo {
-        pages: &cache.pages,
-        fingerprints: &cache.fingerprints,
-        shared,
-    });
+    let card_memo = PageMemo::of(cache, shared_keys, |cache| &cache.cards);
+    let memo = PageMemo::of(cache, shared_keys, |cache| &cache.pages);
     let memo = memo.as_ref();
     (views.cards, views.card_keys) = render_cards(&views, templates, &shared, card_memo.as_ref())?
         .into_iter()
@@ -190,6 +182,21 @@ struct PageMemo<'c, V> {
     pages: &'c Memo<V>,
     fingerprints: &'c Memo<Key>,
     shared: SharedKeys,
+}
+
+impl<'c, V> PageMemo<'c, V> {
+    /// With `serve`'s cache: its memo of pages (or cards) that `pages` picks.
+    fn of(
+        cache: Option<&'c BuildCache>,
+        shared: Option<SharedKeys>,
+        pages: fn(&BuildCache) -> &Memo<V>,
+    ) -> Option<Self> {
+        cache.zip(shared).map(|(cache, shared)| PageMemo {
+            pages: pages(cache),
+            fingerprints: &cache.fingerprints,
+            shared,
+        })
+    }
 }
 
 impl<V: Clone + PartialEq> PageMemo<'_, V> {

@@ -88,27 +88,20 @@ impl SignatoryList {
         strings: Strings,
         key: Option<crate::cache::Key>,
     ) -> Self {
-        let published: Vec<usize> = signatories
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.publish)
-            .map(|(i, _)| i)
-            .collect();
-        let highlighted: Vec<usize> = published
-            .iter()
-            .copied()
-            .filter(|&i| signatories[i].highlight)
-            .collect();
-        let mut named: Vec<usize> = published
-            .iter()
-            .copied()
-            .filter(|&i| !signatories[i].highlight)
-            .collect();
+        // One pass in the file's order: looking a signatory up by index searches its block.
+        let (mut highlighted, mut named) = (Vec::new(), Vec::new());
+        for (i, s) in signatories.iter().enumerate().filter(|(_, s)| s.publish) {
+            match s.highlight {
+                true => highlighted.push(i),
+                false => named.push(i),
+            }
+        }
+        let published = highlighted.len() + named.len();
         let total = signatories.len();
         let percent = goal
             .filter(|g| *g > 0)
             .map(|g| ((total as u64 * 100) / g).min(100));
-        let published_ones = || published.iter().map(|&i| &signatories[i]);
+        let published_ones = || signatories.iter().filter(|s| s.publish);
         // Sorting the names takes as long as the rest together.
         let ((), (places, categories, chart_over_time)) = rayon::join(
             || named.sort_by_cached_key(|&i| signatories[i].name.to_lowercase()),
@@ -120,12 +113,11 @@ impl SignatoryList {
                 )
             },
         );
-        let named_count = highlighted.len() + named.len();
         SignatoryList {
             counts: Counts {
                 total,
-                published: published.len(),
-                unnamed: total - published.len(),
+                published,
+                unnamed: total - published,
                 goal,
                 percent,
             },
@@ -136,7 +128,7 @@ impl SignatoryList {
             pages_html: (0..named.len().div_ceil(PAGE_SIZE).max(1))
                 .map(|_| OnceLock::new())
                 .collect(),
-            chunks: (0..named_count.div_ceil(CHUNK_SIZE).max(1))
+            chunks: (0..published.div_ceil(CHUNK_SIZE).max(1))
                 .map(|_| OnceLock::new())
                 .collect(),
             highlighted_html: OnceLock::new(),

@@ -1,6 +1,6 @@
 //! Load: walk `content/`, parse front matter and data files, check cross-references.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -47,11 +47,14 @@ pub fn load_site(
         People::default()
     };
 
-    let files = list_files(content_dir)?;
+    let files = match cache {
+        Some(cache) => cache.reads.list(content_dir, list_files)?,
+        None => Arc::new(list_files(content_dir)?),
+    };
     let paths = &settings.paths;
     let mut markdown = Vec::new();
     let mut assets = Vec::new();
-    for relative in files {
+    for relative in files.iter() {
         let is_markdown = relative.extension().is_some_and(|e| e == "md");
         // Data files are never copied into the site, wherever they are: they may hold
         // what is not meant to be published.
@@ -61,7 +64,7 @@ pub fn load_site(
         if is_markdown {
             markdown.push(relative);
         } else if !is_data {
-            assets.push(relative);
+            assets.push(relative.clone());
         }
     }
     crate::memory::site_size(markdown.len());
@@ -146,7 +149,7 @@ pub fn load_site(
         ));
     }
     actors.sort_by(|a, b| (a.meta.order, &a.meta.title).cmp(&(b.meta.order, &b.meta.title)));
-    examples.sort_by_cached_key(|e| e.meta.title.to_lowercase());
+    examples.par_sort_by_cached_key(|e| e.meta.title.to_lowercase());
     pages.sort_by(|a, b| a.source.path.cmp(&b.source.path));
     news.sort_by(|a, b| (b.meta.date, &a.meta.title).cmp(&(a.meta.date, &b.meta.title)));
     if !news.is_empty() && news_section.is_none() {
@@ -188,7 +191,7 @@ fn missing_file(content_dir: &Path, relative: &str, what: &str) -> Error {
 }
 
 /// Every file below `dir`, relative to it, sorted; hidden files and folders are skipped.
-fn list_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn list_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(false)
@@ -245,13 +248,10 @@ fn parse_markdown_file(
         })?;
         Ok((key, parsed))
     };
-    let (_, parsed) = cache.reads.made_from(
-        &cache.files,
-        &file,
-        relative,
-        paths_key.as_bytes(),
-        read_and_parse,
-    )?;
+    let (_, parsed) =
+        cache
+            .reads
+            .made_from(&cache.files, &file, relative, paths_key, read_and_parse)?;
     // The cache keeps its copy for the next build; the site gets its own.
     Ok(Arc::unwrap_or_clone(parsed))
 }
@@ -283,10 +283,13 @@ fn load_signatories(
         let key = cache::key(&[b"file", text.as_bytes()]);
         Ok((key, cache.signatories.get_or(key, || parse(&text))?))
     };
-    let (key, signatories) =
-        cache
-            .reads
-            .made_from(&cache.signatories, &file, relative, b"", read_and_parse)?;
+    let (key, signatories) = cache.reads.made_from(
+        &cache.signatories,
+        &file,
+        relative,
+        cache::key(&[]),
+        read_and_parse,
+    )?;
     Ok((signatories, Some(key)))
 }
 
@@ -511,36 +514,38 @@ fn check_references(site: &Site) -> Result<()> {
             }
         }
     }
-    let actors: BTreeMap<&str, ()> = site.actors.iter().map(|a| (a.slug.as_str(), ())).collect();
+    let actors: BTreeSet<&str> = site.actors.iter().map(|a| a.slug.as_str()).collect();
     let calls: BTreeSet<&str> = site.appeal.calls().iter().map(|c| c.id.as_str()).collect();
-    for example in &site.examples {
-        for actor in &example.meta.actors {
-            if !actors.contains_key(actor.as_str()) {
-                return Err(Error::content(
-                    line_of(&example.source, actor),
-                    format!("unknown actor `{actor}`"),
-                    format!(
-                        "use one of: {} (the file names in content/{}/)",
-                        join_keys(actors.keys().copied()),
-                        site.settings.paths.actors
-                    ),
-                ));
-            }
-        }
-        for call in &example.meta.calls {
-            if !calls.contains(call.as_str()) {
-                return Err(Error::content(
-                    line_of(&example.source, call),
-                    format!("unknown call `{call}`"),
-                    format!(
-                        "use one of the call ids of the current appeal: {}",
-                        join_keys(calls.iter().copied())
-                    ),
-                ));
-            }
-        }
+    fn unknown<'e>(names: &'e [String], known: &BTreeSet<&str>) -> Option<&'e String> {
+        names.iter().find(|name| !known.contains(name.as_str()))
     }
-    Ok(())
+    // In parallel, as there can be thousands; the first wrong example in order is reported.
+    let wrong = site.examples.par_iter().find_first(|e| {
+        unknown(&e.meta.actors, &actors).is_some() || unknown(&e.meta.calls, &calls).is_some()
+    });
+    let Some(example) = wrong else {
+        return Ok(());
+    };
+    if let Some(actor) = unknown(&example.meta.actors, &actors) {
+        return Err(Error::content(
+            line_of(&example.source, actor),
+            format!("unknown actor `{actor}`"),
+            format!(
+                "use one of: {} (the file names in content/{}/)",
+                join_keys(actors.iter().copied()),
+                site.settings.paths.actors
+            ),
+        ));
+    }
+    let call = unknown(&example.meta.calls, &calls).expect("an unknown actor or call");
+    Err(Error::content(
+        line_of(&example.source, call),
+        format!("unknown call `{call}`"),
+        format!(
+            "use one of the call ids of the current appeal: {}",
+            join_keys(calls.iter().copied())
+        ),
+    ))
 }
 
 fn join_keys<'a>(keys: impl Iterator<Item = &'a str>) -> String {

@@ -150,16 +150,11 @@ async fn run(options: ServeOptions, report: Arc<dyn Fn(&str) + Send + Sync>) -> 
 /// Renders the site and swaps it in; on failure the previous files stay and the error is kept.
 fn rebuild(build: &BuildOptions, shared: &Shared, changes: Changes) -> Rebuild {
     let started = Instant::now();
-    let (result, rendered, read, unused) = {
+    let (result, rendered, read) = {
         let mut cache = shared.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache.set_changes(changes);
         let result = crate::render_site_cached(build, &mut cache);
-        (
-            result,
-            cache.pages_made(),
-            cache.files_read(),
-            cache.take_unused(),
-        )
+        (result, cache.pages_made(), cache.files_read())
     };
     let result = result.and_then(|site| files_of(&site).map(|f| (f, site)));
     // The site, the files served until now and what the cache no longer holds are freed after
@@ -191,7 +186,12 @@ fn rebuild(build: &BuildOptions, shared: &Shared, changes: Changes) -> Rebuild {
         }
     };
     let _ = shared.reloads.send(0);
-    drop((done_with, unused));
+    drop(done_with);
+    shared
+        .cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .tidy();
     outcome
 }
 
@@ -267,7 +267,15 @@ fn watch(
         .unwrap_or_else(|_| build.root.clone());
     let options = build.clone();
     std::thread::spawn(move || {
-        while let Ok(first) = receiver.recv() {
+        let mut next = None;
+        loop {
+            let first = match next.take() {
+                Some(event) => event,
+                None => match receiver.recv() {
+                    Ok(event) => event,
+                    Err(_) => break,
+                },
+            };
             // An editor's save is a burst of events: wait until it is quiet.
             let mut rescan = first.need_rescan();
             let mut paths = first.paths;
@@ -287,6 +295,36 @@ fn watch(
                 &rebuild(&options, &shared, changes),
                 &format!("changed {changed}"),
             ));
+            // The rebuild trusted the watcher. What it may have missed is looked for now that
+            // the reload event is out, unless more changes came in meanwhile: they go first.
+            match receiver.try_recv() {
+                Ok(event) => {
+                    next = Some(event);
+                    continue;
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+                Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            }
+            let missed = shared
+                .cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .missed_changes(&options.content_dir());
+            if let Ok(missed) = missed
+                && !missed.is_empty()
+            {
+                let named: Vec<String> = missed
+                    .iter()
+                    .map(|p| Path::new("content").join(p).display().to_string())
+                    .collect();
+                report(&describe(
+                    &rebuild(&options, &shared, Changes::Paths(missed)),
+                    &format!(
+                        "changed {} (found by the check after the rebuild)",
+                        named.join(", ")
+                    ),
+                ));
+            }
         }
     });
     Ok(watcher)

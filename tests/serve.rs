@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::server::Server;
@@ -151,8 +152,7 @@ fn a_rebuild_renders_only_what_changed_and_serves_what_a_full_build_makes() {
 
     // A renamed folder is a change, though no file in it was written.
     std::fs::rename(site.path("content/info"), site.path("content/hulp")).unwrap();
-    let line = server.wait_for_line("changed", Duration::from_secs(5));
-    assert!(line.contains("content/hulp"), "{line}");
+    server.wait_for_line("changed content/hulp", Duration::from_secs(5));
     let (status, _) = server.get("/hulp/uitleg/");
     assert_eq!(status, 200);
 
@@ -202,11 +202,12 @@ fn rendered_page(site: &oproep::RenderedSite, url_path: &str) -> String {
 }
 
 #[test]
-fn a_rebuild_reads_only_the_files_the_watcher_names_or_stat_shows_changed() {
+fn a_rebuild_trusts_the_watcher_and_a_check_afterwards_finds_what_it_missed() {
     use oproep::cache::{BuildCache, Changes};
     let site = Site::new();
     let options = oproep::BuildOptions::new(site.dir.path());
-    let markdown_files = walkdir::WalkDir::new(site.path("content"))
+    let content = site.path("content");
+    let markdown_files = walkdir::WalkDir::new(&content)
         .into_iter()
         .filter(|e| {
             e.as_ref()
@@ -220,24 +221,29 @@ fn a_rebuild_reads_only_the_files_the_watcher_names_or_stat_shows_changed() {
     let mut build = |changes: Changes| {
         cache.set_changes(changes);
         let rendered = oproep::render_site_cached(&options, &mut cache).unwrap();
-        (rendered, cache.files_read())
+        let missed = cache.missed_changes(&content).unwrap();
+        (rendered, cache.files_read(), missed)
     };
     let nothing = || Changes::Paths(vec![]);
+    let paths = |paths: &[&str]| Changes::Paths(paths.iter().map(PathBuf::from).collect());
 
-    let (_, read) = build(Changes::Unknown);
+    let (_, read, missed) = build(Changes::Unknown);
     assert_eq!(read, markdown_files, "a first build reads every file");
-    let (_, read) = build(nothing());
+    assert_eq!(missed, Vec::<PathBuf>::new());
+    let (_, read, _) = build(nothing());
     assert_eq!(read, 0, "nothing changed, nothing read");
 
     // A change the watcher reports.
     let zwemles = "content/voorbeelden/zwemles.md";
     site.write(zwemles, &format!("{EXAMPLE}Nu ook op zondag.\n"));
-    let (rendered, read) = build(Changes::Paths(vec!["voorbeelden/zwemles.md".into()]));
+    let (rendered, read, missed) = build(paths(&["voorbeelden/zwemles.md"]));
     assert_eq!(read, 1);
     assert!(rendered_page(&rendered, "voorbeelden/zwemles/").contains("Nu ook op zondag."));
+    assert_eq!(missed, Vec::<PathBuf>::new());
 
     // A change the watcher missed, of the same length and with the old modification time
-    // put back: the change time still gives it away.
+    // put back: the build trusts the watcher, the check after it finds the file by its
+    // change time, and the build it asks for reads it.
     let file = site.path(zwemles);
     let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
     site.write(zwemles, &format!("{EXAMPLE}Nu ook op maandag.\n"));
@@ -247,35 +253,64 @@ fn a_rebuild_reads_only_the_files_the_watcher_names_or_stat_shows_changed() {
         .unwrap()
         .set_modified(modified)
         .unwrap();
-    let (rendered, read) = build(nothing());
+    let (rendered, read, missed) = build(nothing());
+    assert_eq!(read, 0);
+    assert!(rendered_page(&rendered, "voorbeelden/zwemles/").contains("Nu ook op zondag."));
+    assert_eq!(missed, [PathBuf::from("voorbeelden/zwemles.md")]);
+    let (rendered, read, missed) = build(Changes::Paths(missed));
     assert_eq!(read, 1);
     assert!(rendered_page(&rendered, "voorbeelden/zwemles/").contains("Nu ook op maandag."));
+    assert_eq!(missed, Vec::<PathBuf>::new());
 
     // A folder the watcher names stands for every file in it.
-    let (_, read) = build(Changes::Paths(vec!["voorbeelden".into()]));
+    let (_, read, _) = build(paths(&["voorbeelden"]));
     let in_folder = std::fs::read_dir(site.path("content/voorbeelden"))
         .unwrap()
         .count();
     assert_eq!(read, in_folder);
 
-    // A deleted file is gone and a new one is there, named by the watcher or not.
-    std::fs::remove_file(site.path("content/voorbeelden/wijkacademie.md")).unwrap();
+    // A new file and a deleted one that the watcher names: listed, or left out, at once.
     site.write(
         "content/nieuw.md",
         "---\ntitle: Nieuw\n---\nEen nieuwe pagina.\n",
     );
-    let (rendered, read) = build(nothing());
+    std::fs::remove_file(site.path("content/voorbeelden/wijkacademie.md")).unwrap();
+    let (rendered, read, missed) = build(paths(&["nieuw.md", "voorbeelden/wijkacademie.md"]));
     assert_eq!(read, 1, "only the new file");
     assert!(rendered_page(&rendered, "nieuw/").contains("Een nieuwe pagina."));
-    assert!(
-        !rendered
-            .files
-            .iter()
-            .any(|f| f.path.starts_with("voorbeelden/wijkacademie"))
+    let has_page = |rendered: &oproep::RenderedSite, prefix: &str| {
+        rendered.files.iter().any(|f| f.path.starts_with(prefix))
+    };
+    assert!(!has_page(&rendered, "voorbeelden/wijkacademie"));
+    assert_eq!(missed, Vec::<PathBuf>::new());
+
+    // A new file and a deleted one that the watcher missed: the check names both, in order.
+    site.write(
+        "content/later.md",
+        "---\ntitle: Later\n---\nNog een pagina.\n",
     );
+    std::fs::remove_file(site.path("content/nieuw.md")).unwrap();
+    let (_, read, missed) = build(nothing());
+    assert_eq!(read, 0);
+    assert_eq!(
+        missed,
+        [PathBuf::from("later.md"), PathBuf::from("nieuw.md")]
+    );
+    let (rendered, read, missed) = build(Changes::Paths(missed));
+    assert_eq!(read, 1, "only the new file");
+    assert!(rendered_page(&rendered, "later/").contains("Nog een pagina."));
+    assert!(!has_page(&rendered, "nieuw"));
+    assert_eq!(missed, Vec::<PathBuf>::new());
+
+    // Hidden files are left out however they are named.
+    site.write("content/.concept.md", "---\ntitle: Verborgen\n---\n");
+    let (rendered, read, missed) = build(paths(&[".concept.md"]));
+    assert_eq!(read, 0);
+    assert!(!has_page(&rendered, "concept"));
+    assert_eq!(missed, Vec::<PathBuf>::new());
 
     // When the watcher lost track, everything is read again.
-    let (_, read) = build(Changes::Unknown);
+    let (_, read, _) = build(Changes::Unknown);
     assert_eq!(read, markdown_files);
 
     // The signatory file is a content file like the others.
@@ -283,11 +318,12 @@ fn a_rebuild_reads_only_the_files_the_watcher_names_or_stat_shows_changed() {
         "content/signatories.yaml",
         "signatories:\n- name: Nieuwe Ondertekenaar\n  place: Utrecht\n  date: 2021-02-03\n  publish: true\n",
     );
-    let (rendered, read) = build(Changes::Paths(vec!["signatories.yaml".into()]));
+    let (rendered, read, _) = build(paths(&["signatories.yaml"]));
     assert_eq!(read, 1);
     assert!(rendered_page(&rendered, "ondertekenaars/").contains("Nieuwe Ondertekenaar"));
-    let (_, read) = build(nothing());
+    let (_, read, missed) = build(nothing());
     assert_eq!(read, 0);
+    assert_eq!(missed, Vec::<PathBuf>::new());
 }
 
 /// `THP_enabled` in the kernel's status of a process: 0 once huge pages are off for it.

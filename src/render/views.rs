@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::BaseUrl;
@@ -174,6 +175,10 @@ pub struct ExampleCard {
     pub place_slug: String,
     #[serde(skip)]
     pub theme_slugs: Vec<String>,
+    /// With `serve`'s cache: a hash of what the facets take from this example (see
+    /// [`facets_input`]), made once with the card rather than on every rebuild.
+    #[serde(skip)]
+    pub facet_key: Option<crate::cache::Key>,
 }
 
 /// One way to narrow the examples (by actor, call, place or theme) and its values.
@@ -417,6 +422,7 @@ impl<'a> SiteViews<'a> {
                 .chain(theme_slugs.iter().map(|t| format!("theme:{t}")))
                 .collect::<Vec<_>>()
                 .join(" ");
+            let facet_key = cache.map(|_| facet_key(e, &place_slug, &theme_slugs));
             ExampleCard {
                 slug: e.slug.clone(),
                 title: e.meta.title.clone(),
@@ -436,6 +442,7 @@ impl<'a> SiteViews<'a> {
                 filter_keys,
                 place_slug,
                 theme_slugs,
+                facet_key,
             }
         };
         let example_inputs = cache.map_or_else(Vec::new, |_| example_inputs(site, base));
@@ -462,19 +469,31 @@ impl<'a> SiteViews<'a> {
                 },
             )
             .collect();
-        // The first few, and how many there are.
-        let examples_naming = |pick: &dyn Fn(&crate::model::Example) -> bool| {
-            let mut naming = site.examples.iter().zip(&examples).filter(|(e, _)| pick(e));
-            let links: Vec<Link> = naming
-                .by_ref()
-                .take(LINKED_EXAMPLES)
-                .map(|(_, card)| Link {
-                    title: card.title.clone(),
-                    url: card.url.clone(),
+        // The first few that name each actor and each call, and how many do: in one pass, as
+        // one per actor and call was a few milliseconds with thousands of examples.
+        let mut by_actor: FxHashMap<&str, Naming> = FxHashMap::default();
+        let mut by_call: FxHashMap<&str, Naming> = FxHashMap::default();
+        for (i, e) in site.examples.iter().enumerate() {
+            for actor in &e.meta.actors {
+                by_actor.entry(actor).or_default().add(i);
+            }
+            for call in &e.meta.calls {
+                by_call.entry(call).or_default().add(i);
+            }
+        }
+        let examples_naming = |naming: Option<&Naming>| {
+            let Some(naming) = naming else {
+                return (Vec::new(), 0);
+            };
+            let links = naming
+                .first
+                .iter()
+                .map(|&i| Link {
+                    title: examples[i].title.clone(),
+                    url: examples[i].url.clone(),
                 })
                 .collect();
-            let total = links.len() + naming.count();
-            (links, total)
+            (links, naming.total)
         };
 
         let calls_of = |calls: &[crate::model::Call], page_url: &str| -> Vec<CallView> {
@@ -482,8 +501,7 @@ impl<'a> SiteViews<'a> {
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
-                    let (examples, examples_total) =
-                        examples_naming(&|e| e.meta.calls.contains(&c.id));
+                    let (examples, examples_total) = examples_naming(by_call.get(c.id.as_str()));
                     CallView {
                         number: i + 1,
                         id: c.id.clone(),
@@ -502,8 +520,7 @@ impl<'a> SiteViews<'a> {
             .actors
             .iter()
             .map(|a| {
-                let (examples, examples_total) =
-                    examples_naming(&|e| e.meta.actors.contains(&a.slug));
+                let (examples, examples_total) = examples_naming(by_actor.get(a.slug.as_str()));
                 ActorCard {
                     slug: a.slug.clone(),
                     title: a.meta.title.clone(),
@@ -644,7 +661,9 @@ impl<'a> SiteViews<'a> {
                         let Some(cache) = cache else {
                             return (Arc::new(make()), None);
                         };
-                        let key = facets_input(site, theme, &examples, &examples_url);
+                        let Some(key) = facets_input(site, theme, &examples, &examples_url) else {
+                            return (Arc::new(make()), None);
+                        };
                         let facets = cache
                             .facets
                             .get_or(key, || Ok(Arc::new(make())))
@@ -881,6 +900,28 @@ fn forward_mailto(
     mailto("", &subject, &body)
 }
 
+/// The examples that name one actor or call: the first [`LINKED_EXAMPLES`], and how many.
+#[derive(Default)]
+struct Naming {
+    first: Vec<usize>,
+    total: usize,
+    last: Option<usize>,
+}
+
+impl Naming {
+    /// Counts example `i`, once however often it names the same one.
+    fn add(&mut self, i: usize) {
+        if self.last == Some(i) {
+            return;
+        }
+        self.last = Some(i);
+        self.total += 1;
+        if self.first.len() < LINKED_EXAMPLES {
+            self.first.push(i);
+        }
+    }
+}
+
 /// The facets of the examples overview, each value with the examples that have it. `cards` are
 /// the examples' cards, which hold their places and themes as slugs.
 fn facets(
@@ -984,12 +1025,13 @@ fn facets(
 
 /// A hash of everything [`facets`] makes the facets from: `serve` makes them anew only when
 /// an example's place, themes, actors or calls change, or the actors' and calls' titles.
+/// `None` when a card has no [`facet_key`].
 fn facets_input(
     site: &Site,
     theme: &Theme,
     cards: &[Arc<ExampleCard>],
     examples_url: &str,
-) -> crate::cache::Key {
+) -> Option<crate::cache::Key> {
     let labels = ["facet_actor", "facet_call", "facet_place", "facet_theme"]
         .map(|label| string(theme, label));
     let actors: Vec<(&str, &str)> = site
@@ -1016,18 +1058,27 @@ fn facets_input(
         &mut cbor,
     )
     .expect("strings serialize");
-    for (example, card) in site.examples.iter().zip(cards) {
-        let facet_values = (
-            &example.meta.actors,
-            &example.meta.calls,
-            &card.place,
-            &card.place_slug,
-            &card.themes,
-            &card.theme_slugs,
-        );
-        ciborium::into_writer(&facet_values, &mut cbor).expect("strings serialize");
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&cbor);
+    for card in cards {
+        hasher.update(card.facet_key?.as_bytes());
     }
-    blake3::hash(&cbor)
+    Some(hasher.finalize())
+}
+
+/// What the facets take from one example: its actors and calls, its place and its themes,
+/// with their slugs.
+fn facet_key(example: &Example, place_slug: &str, theme_slugs: &[String]) -> crate::cache::Key {
+    let meta = &example.meta;
+    // The lengths keep (["a", "b"], []) apart from (["a"], ["b"]).
+    let lengths = [meta.actors.len(), meta.calls.len(), meta.themes.len()]
+        .map(|n| n as u64)
+        .map(u64::to_le_bytes)
+        .concat();
+    let mut parts: Vec<&[u8]> = vec![&lengths, meta.place.as_bytes(), place_slug.as_bytes()];
+    let lists = [&meta.actors, &meta.calls, &meta.themes, theme_slugs];
+    parts.extend(lists.into_iter().flatten().map(|s| s.as_bytes()));
+    crate::cache::key(&parts)
 }
 
 /// Calls back with each slug that example `i` has for a facet.

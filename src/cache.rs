@@ -535,6 +535,13 @@ fn list_path(
     })
 }
 
+/// The hash of `part` under `key`: for a key made from another key and a short part, one
+/// block of work, a third of [`key`]'s. `key` and `part` go in different places, so nothing
+/// needs to keep them apart.
+pub fn derive(key: &Key, part: &[u8]) -> Key {
+    blake3::keyed_hash(key.as_bytes(), part)
+}
+
 /// The hash of several inputs taken together.
 pub fn key(parts: &[&[u8]]) -> Key {
     let mut hasher = blake3::Hasher::new();
@@ -572,5 +579,39 @@ mod tests {
         // "a" was not used by the last build, so it is gone.
         assert_eq!(memo.len(), 1);
         assert_ne!(key(&[b"ab", b"c"]), key(&[b"a", b"bc"]));
+
+        // Tidied after a build, what it used stays and the rest goes; tidying again, or the
+        // next build, changes nothing more.
+        memo.get_or(key(&[b"c"]), || make("c")).unwrap();
+        memo.tidy();
+        assert_eq!(memo.len(), 1, "b was not used");
+        assert_eq!(memo.this_build(&key(&[b"c"])).as_deref(), Some("C"));
+        memo.tidy();
+        memo.next_build();
+        assert_eq!(memo.len(), 1);
+        assert_eq!(
+            memo.this_build(&key(&[b"c"])),
+            None,
+            "not used by this build yet"
+        );
+        assert_eq!(memo.get(key(&[b"c"])).as_deref(), Some("C"));
+        assert_eq!(memo.this_build(&key(&[b"c"])).as_deref(), Some("C"));
+    }
+
+    #[test]
+    fn a_path_is_within_itself_and_its_folders_only() {
+        let within = |file: &str, path: &str| is_within(Path::new(file), Path::new(path));
+        assert!(within("voorbeelden/zwemles.md", "voorbeelden"));
+        assert!(within("voorbeelden/zwemles.md", "voorbeelden/zwemles.md"));
+        assert!(
+            within("voorbeelden/zwemles.md", ""),
+            "content/ itself holds everything"
+        );
+        assert!(!within("voorbeelden2/zwemles.md", "voorbeelden"));
+        assert!(!within(
+            "voorbeelden/zwemles.md.tmp",
+            "voorbeelden/zwemles.md"
+        ));
+        assert!(!within("voorbeelden", "voorbeelden/zwemles.md"));
     }
 }

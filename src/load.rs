@@ -149,7 +149,7 @@ pub fn load_site(
         ));
     }
     actors.sort_by(|a, b| (a.meta.order, &a.meta.title).cmp(&(b.meta.order, &b.meta.title)));
-    examples.par_sort_by_cached_key(|e| e.meta.title.to_lowercase());
+    examples.par_sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
     pages.sort_by(|a, b| a.source.path.cmp(&b.source.path));
     news.sort_by(|a, b| (b.meta.date, &a.meta.title).cmp(&(a.meta.date, &b.meta.title)));
     if !news.is_empty() && news_section.is_none() {
@@ -391,8 +391,10 @@ fn parse_markdown(
             })
         } else {
             let slug = slug::slugify(&stem);
+            let meta: ExampleMeta = yaml::parse(front_matter, &file, 2)?;
             Parsed::Example(Arc::new(Example {
-                meta: yaml::parse(front_matter, &file, 2)?,
+                sort_key: meta.title.to_lowercase(),
+                meta,
                 source: make_source(format!("{}/{slug}/", paths.examples)),
                 slug,
             }))

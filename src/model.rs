@@ -267,6 +267,9 @@ pub struct Example {
     pub slug: String,
     pub meta: ExampleMeta,
     pub source: Source,
+    /// The title in lowercase, as examples are sorted: made once, when the file is parsed,
+    /// since `serve` sorts thousands of examples on every rebuild.
+    pub sort_key: String,
 }
 
 /// Someone named in the appeal: an author or a round-table participant.

@@ -216,8 +216,9 @@ impl<V: Clone + PartialEq> PageMemo<'_, V> {
         mut render: impl FnMut() -> Result<V>,
     ) -> Result<(V, Key)> {
         let shared = self.shared.of(templates, template);
+        // The inputs have a fixed length: they and the template's name stay apart.
         let inputs = inputs.map(|inputs| {
-            crate::cache::key(&[template.as_bytes(), shared.as_bytes(), inputs.as_bytes()])
+            crate::cache::derive(shared, &[inputs.as_bytes(), template.as_bytes()].concat())
         });
         if let Some(inputs) = inputs
             && let Some(key) = self.fingerprints.get(inputs)
@@ -577,7 +578,7 @@ fn render_page(
         && let Some(inputs) = views.example_inputs.get(i).copied().flatten()
     {
         // The page's path goes with its inputs: two examples never share a page.
-        let inputs = crate::cache::key(&[inputs.as_bytes(), job.path.as_bytes()]);
+        let inputs = crate::cache::derive(&inputs, job.path.as_bytes());
         let (html, _) = memo.by_inputs_or_fingerprint(
             templates,
             EXAMPLE_TEMPLATE,

@@ -347,12 +347,7 @@ fn example_inputs(site: &Site, base: &BaseUrl) -> Vec<Option<crate::cache::Key>>
     let rest = crate::cache::key(&parts);
     site.examples
         .iter()
-        .map(|e| {
-            Some(crate::cache::key(&[
-                rest.as_bytes(),
-                e.source.key?.as_bytes(),
-            ]))
-        })
+        .map(|e| Some(crate::cache::derive(&rest, e.source.key?.as_bytes())))
         .collect()
 }
 
@@ -370,7 +365,7 @@ fn body(source: &Source, base_path: &str, cache: Option<&BuildCache>) -> Arc<Bod
         Some(cache) => {
             // The file's hash stands for its text, which is long.
             let key = match source.key {
-                Some(file) => crate::cache::key(&[b"file", file.as_bytes(), base_path.as_bytes()]),
+                Some(file) => crate::cache::derive(&file, base_path.as_bytes()),
                 None => crate::cache::key(&[b"text", source.body.as_bytes(), base_path.as_bytes()]),
             };
             cache.bodies.get_or(key, || render(Some(key)))

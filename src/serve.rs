@@ -65,10 +65,11 @@ pub enum Rebuild {
     },
 }
 
-/// The site as served: output path -> bytes.
-/// Paths are hashed with FxHash: 10,000 of them go into a new map on every rebuild.
+/// Output path -> bytes. The paths are hashed with FxHash: 10,000 of them go into a new map on
+/// every rebuild.
 type ServedFiles = HashMap<String, Arc<[u8]>, rustc_hash::FxBuildHasher>;
 
+/// The site as served.
 #[derive(Default)]
 struct Served {
     files: ServedFiles,

@@ -234,9 +234,6 @@ pub struct Body {
     /// The text without markup, for the search index; made once, kept with the body.
     #[serde(skip)]
     plain: std::sync::OnceLock<String>,
-    /// With a cache: the hash of the markdown and base path it was made from.
-    #[serde(skip)]
-    pub key: Option<crate::cache::Key>,
 }
 
 impl Body {
@@ -352,13 +349,12 @@ fn example_inputs(site: &Site, base: &BaseUrl) -> Vec<Option<crate::cache::Key>>
 }
 
 fn body(source: &Source, base_path: &str, cache: Option<&BuildCache>) -> Arc<Body> {
-    let render = |key| {
+    let render = || {
         let rendered = markdown::render(&source.body, base_path);
         Ok(Arc::new(Body {
             html: rendered.html,
             toc: rendered.headings,
             plain: Default::default(),
-            key,
         }))
     };
     match cache {
@@ -368,9 +364,9 @@ fn body(source: &Source, base_path: &str, cache: Option<&BuildCache>) -> Arc<Bod
                 Some(file) => crate::cache::derive(&file, base_path.as_bytes()),
                 None => crate::cache::key(&[b"text", source.body.as_bytes(), base_path.as_bytes()]),
             };
-            cache.bodies.get_or(key, || render(Some(key)))
+            cache.bodies.get_or(key, render)
         }
-        None => render(None),
+        None => render(),
     }
     .expect("rendering markdown does not fail")
 }

@@ -204,17 +204,23 @@ fn rebuild(build: &BuildOptions, shared: &Shared, changes: Changes) -> Rebuild {
 
 /// The files to serve, by their path in the site. Takes the files over: their paths become
 /// the keys as they are, with nothing copied.
+///
+/// A file to copy that is gone by now is left out rather than failing the rebuild: an
+/// editor's or a tool's temporary file (`sed -i` makes one) can be listed and then renamed
+/// away, and the rename's own event rebuilds right after.
 fn files_of(files: Vec<OutputFile>) -> Result<ServedFiles> {
     files
         .into_iter()
-        .map(|file| {
+        .filter_map(|file| {
             let bytes: Arc<[u8]> = match file.contents {
                 Contents::Bytes(b) => Arc::from(b),
                 Contents::Shared(b) => b,
                 Contents::Embedded(b) => Arc::from(b),
-                Contents::CopyOf(path) => {
-                    Arc::from(std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?)
-                }
+                Contents::CopyOf(path) => match std::fs::read(&path) {
+                    Ok(bytes) => Arc::from(bytes),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+                    Err(e) => return Some(Err(Error::io("cannot read", &path, e))),
+                },
             };
             let key = match file.path.into_os_string().into_string() {
                 Ok(key) => key,
@@ -225,7 +231,7 @@ fn files_of(files: Vec<OutputFile>) -> Result<ServedFiles> {
             } else {
                 key
             };
-            Ok((key, bytes))
+            Some(Ok((key, bytes)))
         })
         .collect()
 }
@@ -518,6 +524,33 @@ fn content_type(path: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_to_copy_that_is_gone_is_left_out_and_one_that_cannot_be_read_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let there = dir.path().join("plaatje.png");
+        std::fs::write(&there, b"png").unwrap();
+        let copy = |path: &str, from: PathBuf| OutputFile {
+            path: PathBuf::from(path),
+            contents: Contents::CopyOf(from),
+        };
+        let files = files_of(vec![
+            copy("plaatje.png", there),
+            copy("weg.tmp", dir.path().join("weg.tmp")),
+            OutputFile {
+                path: PathBuf::from("index.html"),
+                contents: Contents::Bytes(b"<p>x</p>".to_vec()),
+            },
+        ])
+        .unwrap();
+        let mut paths: Vec<&str> = files.keys().map(String::as_str).collect();
+        paths.sort();
+        assert_eq!(paths, ["index.html", "plaatje.png"]);
+        assert_eq!(&*files["plaatje.png"], b"png");
+        // A folder where a file should be is an error other than "not found".
+        let error = files_of(vec![copy("map", dir.path().to_path_buf())]).unwrap_err();
+        assert!(error.to_string().contains("cannot read"), "{error}");
+    }
 
     #[test]
     fn the_error_is_escaped_in_the_overlay() {

@@ -429,22 +429,18 @@ impl FileReads {
             .filter(|last| last.depends_on == depends_on);
         // A file the watcher named is read again whatever `stat` says: on a file system that
         // keeps times to the second, a write of the same length can leave it all the same.
-        let named = self.changes.may_include(relative);
-        let trusted = matches!(self.changes, Changes::Paths(_)) && !named;
-        // Taken before reading: a write in between leaves the new text under the old stamp,
-        // which the next check sees as changed, never the other way round.
-        let stamp = match (trusted, last) {
-            (true, Some(last)) => Some(last.stamp),
-            _ => Stamp::of(file),
-        };
-        if let (Some(stamp), Some(last)) = (stamp, last)
-            && !named
-            && last.stamp == stamp
+        // Any other file is trusted when the watcher said what changed, and `stat`-ed when not.
+        if let Some(last) = last
+            && !self.changes.may_include(relative)
+            && (matches!(self.changes, Changes::Paths(_)) || Stamp::of(file) == Some(last.stamp))
             && let Some(value) = memo.get(last.made)
         {
             self.stamps.use_kept(file.as_os_str());
             return Ok((last.made, value));
         }
+        // Taken before reading: a write in between leaves the new text under the old stamp,
+        // which the next check sees as changed, never the other way round.
+        let stamp = Stamp::of(file);
         self.read.fetch_add(1, Ordering::Relaxed);
         let (made, value) = read_and_make()?;
         if let Some(stamp) = stamp {

@@ -328,29 +328,35 @@ fn watch(
                 Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
                 Err(std::sync::mpsc::TryRecvError::Empty) => {}
             }
-            let missed = shared
-                .cache
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .missed_changes(&options.content_dir());
-            if let Ok(missed) = missed
-                && !missed.is_empty()
-            {
-                let named: Vec<String> = missed
-                    .iter()
-                    .map(|p| Path::new("content").join(p).display().to_string())
-                    .collect();
-                report(&describe(
-                    &rebuild(&options, &shared, Changes::Paths(missed)),
-                    &format!(
-                        "changed {} (found by the check after the rebuild)",
-                        named.join(", ")
-                    ),
-                ));
-            }
+            rebuild_what_the_watcher_missed(&options, &shared, report.as_ref());
         }
     });
     Ok(watcher)
+}
+
+/// Rebuilds with the files that changed without the watcher naming them, if any: the rebuild
+/// before trusted it (see [`BuildCache::missed_changes`]).
+fn rebuild_what_the_watcher_missed(build: &BuildOptions, shared: &Shared, report: &dyn Fn(&str)) {
+    let missed = shared
+        .cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .missed_changes(&build.content_dir());
+    let Ok(missed) = missed else { return };
+    if missed.is_empty() {
+        return;
+    }
+    let named: Vec<String> = missed
+        .iter()
+        .map(|p| Path::new("content").join(p).display().to_string())
+        .collect();
+    report(&describe(
+        &rebuild(build, shared, Changes::Paths(missed)),
+        &format!(
+            "changed {} (found by the check after the rebuild)",
+            named.join(", ")
+        ),
+    ));
 }
 
 fn watch_error(path: &Path, err: notify::Error) -> Error {

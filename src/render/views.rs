@@ -649,10 +649,9 @@ impl<'a> SiteViews<'a> {
                                 &site.examples_section.source.path,
                             )
                         };
-                        let Some(cache) = cache else {
-                            return (Arc::new(make()), None);
-                        };
-                        let Some(key) = facets_input(site, theme, &examples, &examples_url) else {
+                        let key =
+                            cache.and_then(|_| facets_input(site, theme, &examples, &examples_url));
+                        let Some((cache, key)) = cache.zip(key) else {
                             return (Arc::new(make()), None);
                         };
                         let facets = cache

@@ -219,6 +219,8 @@ pub struct BuildCache {
     pub(crate) search_index: Memo<Arc<[u8]>>,
     /// Which content files were read, and which need not be read again.
     pub(crate) reads: FileReads,
+    /// The last whole build, for `serve` to patch (see [`crate::rerender`]).
+    pub(crate) last: Option<crate::LastBuild>,
 }
 
 impl BuildCache {
@@ -245,6 +247,13 @@ impl BuildCache {
             memo.next_build();
         }
         self.reads.read = AtomicUsize::new(0);
+    }
+
+    /// Call before a patch of the last build: what it used stays, and what the patch makes
+    /// joins it (see [`crate::rerender`]).
+    pub(crate) fn begin_patch(&mut self) {
+        self.reads.read = AtomicUsize::new(0);
+        self.pages.made = AtomicUsize::new(0);
     }
 
     /// Frees what the last build did not use. `serve` calls it after the reload event: after a
@@ -452,6 +461,16 @@ impl FileReads {
             self.stamps.keep(file.as_os_str().to_owned(), stamped);
         }
         Ok((made, value))
+    }
+
+    /// Whether the last build listed `relative`, a path in `content/`.
+    pub(crate) fn was_listed(&self, relative: &Path) -> bool {
+        let listing = self.listing.lock().expect("no panics while held");
+        listing.as_deref().is_some_and(|files| {
+            files
+                .binary_search_by(|f| f.as_path().cmp(relative))
+                .is_ok()
+        })
     }
 
     /// The files whose listing or `stat` differs from what the last build took, relative to

@@ -77,11 +77,15 @@ pub struct RenderedSite {
 
 impl RenderedSite {
     pub fn page_count(&self) -> usize {
-        self.files
-            .iter()
-            .filter(|f| f.path.extension().is_some_and(|e| e == "html"))
-            .count()
+        page_count(&self.files)
     }
+}
+
+fn page_count(files: &[render::OutputFile]) -> usize {
+    files
+        .iter()
+        .filter(|f| f.path.extension().is_some_and(|e| e == "html"))
+        .count()
 }
 
 /// The site loaded and checked, with everything rendering needs.
@@ -138,7 +142,11 @@ impl Prepared {
         })
     }
 
-    fn render(&self, sink: render::Sink, cache: Option<&cache::BuildCache>) -> Result<()> {
+    fn render(
+        &self,
+        sink: render::Sink,
+        cache: Option<&cache::BuildCache>,
+    ) -> Result<render::RenderedViews> {
         render::render_site(
             &self.loaded,
             &self.content_dir,
@@ -153,7 +161,7 @@ impl Prepared {
 
 /// Loads and renders the site without writing anything. The files come sorted by path.
 pub fn render_site(options: &BuildOptions) -> Result<RenderedSite> {
-    let mut site = render_site_with(options, None)?;
+    let mut site = render_site_with(options, None)?.site();
     // Rendering is parallel; the order of the files is not.
     site.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(site)
@@ -166,20 +174,164 @@ pub fn render_site_cached(
     options: &BuildOptions,
     cache: &mut cache::BuildCache,
 ) -> Result<RenderedSite> {
-    cache.next_build();
-    let site = render_site_with(options, Some(cache));
-    // What the watcher reported is used up; a build nobody reported to reads every file.
-    cache.set_changes(cache::Changes::Unknown);
-    site
+    render_whole_cached(options, cache).map(Whole::site)
 }
 
-fn render_site_with(
+fn render_whole_cached(options: &BuildOptions, cache: &mut cache::BuildCache) -> Result<Whole> {
+    cache.next_build();
+    let whole = render_site_with(options, Some(cache));
+    // What the watcher reported is used up; a build nobody reported to reads every file.
+    cache.set_changes(cache::Changes::Unknown);
+    whole
+}
+
+/// What `serve` made of a change: the files that differ from its last build's.
+pub struct Rerendered {
+    pub files: Vec<render::OutputFile>,
+    /// `files` are only the changed files: every other file of the last build stays as it was.
+    /// Otherwise they are the whole site.
+    pub partial: bool,
+    /// Pages in the site.
+    pub pages: usize,
+    /// Pages rendered with the template engine rather than reused.
+    pub rendered: usize,
+    /// Content files read from disk.
+    pub read: usize,
+}
+
+/// What `serve` keeps of its last whole build, which a change to examples' text alone is
+/// patched into (see [`rerender`]).
+pub(crate) struct LastBuild {
+    prepared: Prepared,
+    views: render::RenderedViews,
+    pages: usize,
+}
+
+/// `serve`'s rebuild after the watcher said what changed in `content/` (`changes`), and whether
+/// anything in `themes/` did. When only examples' text below their front matter changed, their
+/// pages and the search index are rendered into the last build (see
+/// [`render::patch_examples`]); otherwise the whole site is, as [`render_site_cached`] does.
+pub fn rerender(
     options: &BuildOptions,
-    cache: Option<&cache::BuildCache>,
-) -> Result<RenderedSite> {
+    cache: &mut cache::BuildCache,
+    changes: cache::Changes,
+    themes_changed: bool,
+) -> Result<Rerendered> {
+    let last = cache.last.take();
+    let changed = match &changes {
+        cache::Changes::Paths(paths) if !themes_changed => Some(paths.clone()),
+        _ => None,
+    };
+    let changes_again = changes.clone();
+    cache.set_changes(changes);
+    if let (Some(mut last), Some(changed)) = (last, changed) {
+        cache.begin_patch();
+        let files = patch(&mut last, &changed, cache);
+        cache.set_changes(cache::Changes::Unknown);
+        if let Some(files) = files {
+            // A patch that failed leaves nothing to patch the next one into.
+            let files = files?;
+            let (pages, rendered, read) = (last.pages, cache.pages_made(), cache.files_read());
+            cache.last = Some(last);
+            return Ok(Rerendered {
+                files,
+                partial: true,
+                pages,
+                rendered,
+                read,
+            });
+        }
+        cache.set_changes(changes_again);
+    }
+    let whole = render_whole_cached(options, cache)?;
+    let pages = page_count(&whole.files);
+    let (rendered, read) = (cache.pages_made(), cache.files_read());
+    cache.last = Some(LastBuild {
+        prepared: whole.prepared,
+        views: whole.views,
+        pages,
+    });
+    Ok(Rerendered {
+        files: whole.files,
+        partial: false,
+        pages,
+        rendered,
+        read,
+    })
+}
+
+/// The changed files, when `changed` can be patched into `last` (see [`load::reload`]).
+fn patch(
+    last: &mut LastBuild,
+    changed: &[PathBuf],
+    cache: &cache::BuildCache,
+) -> Option<Result<Vec<render::OutputFile>>> {
+    let prepared = &mut last.prepared;
+    let site = &mut prepared.loaded.site;
+    let reloaded = load::reload(&prepared.content_dir, site, changed, cache)?;
+    let templates = &prepared.templates;
+    match reloaded {
+        load::Reloaded::Examples(examples) => Some(render::patch_examples(
+            site,
+            &mut last.views,
+            examples,
+            templates,
+            cache,
+        )),
+        load::Reloaded::Signatories(signatories, key) => {
+            site.signatories = signatories;
+            prepared.loaded.signatories_key = key;
+            render::patch_signatories(
+                site,
+                key,
+                &mut last.views,
+                &prepared.theme,
+                templates,
+                cache,
+            )
+        }
+    }
+}
+
+/// The site as `serve` last rendered it whole, with the patches since, rendered whole again
+/// without the cache: what a patched site must serve. For checks in debug builds.
+#[cfg(debug_assertions)]
+pub(crate) fn render_last_uncached(cache: &cache::BuildCache) -> Option<Vec<render::OutputFile>> {
+    let last = cache.last.as_ref()?;
+    let files = std::sync::Mutex::new(Vec::new());
+    last.prepared
+        .render(
+            &|file| {
+                files.lock().expect("no panics while held").push(file);
+                Ok(())
+            },
+            None,
+        )
+        .expect("the site rendered before");
+    Some(files.into_inner().expect("no panics while held"))
+}
+
+/// A site rendered whole, with what it was rendered from.
+struct Whole {
+    prepared: Prepared,
+    views: render::RenderedViews,
+    files: Vec<render::OutputFile>,
+}
+
+impl Whole {
+    fn site(self) -> RenderedSite {
+        RenderedSite {
+            loaded: self.prepared.loaded,
+            files: self.files,
+            base: self.prepared.base,
+        }
+    }
+}
+
+fn render_site_with(options: &BuildOptions, cache: Option<&cache::BuildCache>) -> Result<Whole> {
     let prepared = Prepared::new(options, cache)?;
     let files = std::sync::Mutex::new(Vec::new());
-    prepared.render(
+    let views = prepared.render(
         &|file| {
             files.lock().expect("no panics while held").push(file);
             Ok(())
@@ -187,10 +339,10 @@ fn render_site_with(
         cache,
     )?;
     let files = files.into_inner().expect("no panics while held");
-    Ok(RenderedSite {
-        loaded: prepared.loaded,
+    Ok(Whole {
+        prepared,
+        views,
         files,
-        base: prepared.base,
     })
 }
 
@@ -238,11 +390,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     check_output_location(&options.root, &output)?;
     let prepared = Prepared::new(options, None)?;
     let writer = write::SiteWriter::begin(&output)?;
-    prepared.render(&|file| writer.put(&file), None)?;
+    let views = prepared.render(&|file| writer.put(&file), None)?;
     let written = writer.finish()?;
     // Freeing the site takes as long as rendering a few pages: a worker does it while the
     // caller goes on (for the command: reports and exits, which frees it all at once).
-    rayon::spawn(move || drop(prepared));
+    rayon::spawn(move || drop((prepared, views)));
     Ok(BuildReport {
         pages: written.pages,
         files: written.files,

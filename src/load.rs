@@ -182,6 +182,68 @@ pub fn load_site(
     })
 }
 
+/// What `serve` can take into its last build without loading the whole site again (see
+/// [`reload`]).
+pub(crate) enum Reloaded {
+    /// Examples changed below their front matter, each with its place in `site.examples`.
+    Examples(Vec<(usize, Arc<Example>)>),
+    /// The signatory file changed, and nothing else; with the hash that stands for it.
+    Signatories(Arc<Signatories>, Option<cache::Key>),
+}
+
+/// For `serve`, after the watcher named `changed` (relative to `content_dir`): what changed,
+/// read anew, when it is only the text of examples or only the signatory file. `None` when
+/// anything else may have changed (a file added, removed or of another kind, a front matter
+/// edited, a file that does not read): then the whole site is loaded again, which also says
+/// what is wrong.
+///
+/// A path that is hidden, or gone and never listed (an editor's temporary file, renamed away),
+/// changes nothing.
+pub(crate) fn reload(
+    content_dir: &Path,
+    site: &Site,
+    changed: &[PathBuf],
+    cache: &BuildCache,
+) -> Option<Reloaded> {
+    let mut files = Vec::new();
+    for relative in changed {
+        let hidden = relative
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+        let exists = content_dir.join(relative).symlink_metadata().is_ok();
+        match (cache.reads.was_listed(relative), exists) {
+            _ if hidden => {}
+            (false, false) => {}
+            (true, true) => files.push(relative),
+            _ => return None,
+        }
+    }
+    files.sort();
+    files.dedup();
+    let signatory_file = Path::new(crate::signing::store::SIGNATORIES_FILE);
+    if files == [signatory_file] {
+        let (signatories, key) = load_signatories(content_dir, Some(cache)).ok()?;
+        return Some(Reloaded::Signatories(signatories, key));
+    }
+    let paths = &site.settings.paths;
+    let paths_key = cache::key(&[format!("{paths:?}").as_bytes()]);
+    let mut examples = Vec::new();
+    for relative in files {
+        let file = content_dir.join(relative);
+        let i = site.examples.iter().position(|e| e.source.file == file)?;
+        let parsed = parse_markdown_file(content_dir, relative, paths, Some((cache, paths_key)));
+        match parsed.ok()? {
+            Parsed::Example(example)
+                if example.source.front_matter == site.examples[i].source.front_matter =>
+            {
+                examples.push((i, example));
+            }
+            _ => return None,
+        }
+    }
+    Some(Reloaded::Examples(examples))
+}
+
 fn missing_file(content_dir: &Path, relative: &str, what: &str) -> Error {
     Error::content(
         Location::file(&content_dir.join(relative)),

@@ -52,11 +52,14 @@ pub struct ServeOptions {
 #[derive(Debug, Clone)]
 pub enum Rebuild {
     /// `rendered`: the pages whose template input changed; the others are reused. `read`: the
-    /// content files read from disk; the others had not changed.
+    /// content files read from disk; the others had not changed. `patched`: only examples'
+    /// text changed, and their pages were rendered into the last build (see
+    /// [`crate::rerender`]).
     Built {
         pages: usize,
         rendered: usize,
         read: usize,
+        patched: bool,
         took: Duration,
     },
     Failed {
@@ -126,7 +129,7 @@ async fn run(options: ServeOptions, report: Arc<dyn Fn(&str) + Send + Sync>) -> 
     // Watching starts first, so that no save after the address is printed goes unseen.
     let _watcher = watch(&build, shared.clone(), report.clone())?;
     report(&describe(
-        &rebuild(&build, &shared, Changes::Unknown),
+        &rebuild(&build, &shared, Changes::Unknown, true),
         "first build",
     ));
     report(&format!("serving {url} (Ctrl-C stops)"));
@@ -151,35 +154,53 @@ async fn run(options: ServeOptions, report: Arc<dyn Fn(&str) + Send + Sync>) -> 
     Ok(())
 }
 
-/// Renders the site and swaps it in; on failure the previous files stay and the error is kept.
-fn rebuild(build: &BuildOptions, shared: &Shared, changes: Changes) -> Rebuild {
+/// Renders the site, or what changed in it, and swaps it in; on failure the previous files
+/// stay and the error is kept.
+fn rebuild(
+    build: &BuildOptions,
+    shared: &Shared,
+    changes: Changes,
+    themes_changed: bool,
+) -> Rebuild {
     let started = Instant::now();
-    let (result, rendered, read) = {
+    let result = {
         let mut cache = shared.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.set_changes(changes);
-        let result = crate::render_site_cached(build, &mut cache);
-        (result, cache.pages_made(), cache.files_read())
+        crate::rerender(build, &mut cache, changes, themes_changed)
     };
-    let result = result.and_then(|mut site| {
-        let pages = site.page_count();
-        files_of(std::mem::take(&mut site.files)).map(|files| (files, pages, site))
+    let result = result.and_then(|mut rerendered| {
+        files_of(std::mem::take(&mut rerendered.files)).map(|files| (files, rerendered))
     });
-    // The site, the files served until now and what the cache no longer holds are freed after
-    // the reload event: freeing them took a few milliseconds of every rebuild at 2,000 examples.
+    // The files served until now and what the cache no longer holds are freed after the reload
+    // event: freeing them took a few milliseconds of every rebuild at 2,000 examples.
     let mut done_with = None;
     let outcome = {
         let mut served = shared.served.write().unwrap_or_else(|p| p.into_inner());
         match result {
-            Ok((files, pages, site)) => {
-                let old_files = std::mem::replace(&mut served.files, files);
+            Ok((files, rerendered)) => {
+                let old_files = if rerendered.partial {
+                    let mut replaced = ServedFiles::default();
+                    for (path, bytes) in files {
+                        if let Some(old) = served.files.insert(path.clone(), bytes) {
+                            replaced.insert(path, old);
+                        }
+                    }
+                    replaced
+                } else {
+                    std::mem::replace(&mut served.files, files)
+                };
                 served.error = None;
                 let built = Rebuild::Built {
-                    pages,
-                    rendered,
-                    read,
+                    pages: rerendered.pages,
+                    rendered: rerendered.rendered,
+                    read: rerendered.read,
+                    patched: rerendered.partial,
                     took: started.elapsed(),
                 };
-                done_with = Some((old_files, site));
+                #[cfg(debug_assertions)]
+                if rerendered.partial {
+                    assert_patch_is_whole(shared, &served.files);
+                }
+                done_with = Some(old_files);
                 built
             }
             Err(err) => {
@@ -200,6 +221,44 @@ fn rebuild(build: &BuildOptions, shared: &Shared, changes: Changes) -> Rebuild {
         .unwrap_or_else(|p| p.into_inner())
         .tidy();
     outcome
+}
+
+/// In debug builds, which the tests run: a patched site must serve what rendering it whole
+/// gives, or the patch left out something that changed.
+#[cfg(debug_assertions)]
+fn assert_patch_is_whole(shared: &Shared, served: &ServedFiles) {
+    let cache = shared.cache.lock().unwrap_or_else(|p| p.into_inner());
+    let whole = crate::render_last_uncached(&cache).expect("a patch keeps the last build");
+    // Files copied from content/ are left out: they are read when served, and a test may be
+    // writing one by now.
+    let (copied, rendered): (Vec<_>, Vec<_>) = whole
+        .into_iter()
+        .partition(|file| matches!(file.contents, Contents::CopyOf(_)));
+    let copied = files_of(
+        copied
+            .into_iter()
+            .map(|file| OutputFile {
+                contents: Contents::Bytes(Vec::new()),
+                ..file
+            })
+            .collect(),
+    )
+    .expect("no file to read");
+    let whole = files_of(rendered).expect("nothing to read");
+    let differ: Vec<&String> = whole
+        .iter()
+        .filter(|(path, bytes)| served.get(*path) != Some(bytes))
+        .map(|(path, _)| path)
+        .chain(
+            served
+                .keys()
+                .filter(|path| !whole.contains_key(*path) && !copied.contains_key(*path)),
+        )
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "a patched site differs from the same site rendered whole in {differ:?}"
+    );
 }
 
 /// The files to serve, by their path in the site. Takes the files over: their paths become
@@ -242,11 +301,17 @@ fn describe(rebuild: &Rebuild, what: &str) -> String {
             pages,
             rendered,
             read,
+            patched,
             took,
         } => {
             let files = if *read == 1 { "file" } else { "files" };
+            let rest = if *patched {
+                "; the other pages as they were"
+            } else {
+                ""
+            };
             format!(
-                "{what}: {pages} pages ({rendered} rendered anew, {read} content {files} read) in {:.1} ms",
+                "{what}: {pages} pages ({rendered} rendered anew, {read} content {files} read{rest}) in {:.1} ms",
                 took.as_secs_f64() * 1000.0
             )
         }
@@ -310,12 +375,12 @@ fn watch(
             if changed.is_empty() && !rescan {
                 continue;
             }
-            let changes = match rescan {
-                true => Changes::Unknown,
+            let (changes, themes_changed) = match rescan {
+                true => (Changes::Unknown, true),
                 false => content_changes(&options.root, &root, &paths),
             };
             report(&describe(
-                &rebuild(&options, &shared, changes),
+                &rebuild(&options, &shared, changes, themes_changed),
                 &format!("changed {changed}"),
             ));
             // The rebuild trusted the watcher. What it may have missed is looked for now that
@@ -351,7 +416,7 @@ fn rebuild_what_the_watcher_missed(build: &BuildOptions, shared: &Shared, report
         .map(|p| Path::new("content").join(p).display().to_string())
         .collect();
     report(&describe(
-        &rebuild(build, shared, Changes::Paths(missed)),
+        &rebuild(build, shared, Changes::Paths(missed), false),
         &format!(
             "changed {} (found by the check after the rebuild)",
             named.join(", ")
@@ -366,11 +431,12 @@ fn watch_error(path: &Path, err: notify::Error) -> Error {
     }
 }
 
-/// The changed paths as the build's file cache takes them: relative to `content/`. A change in
-/// `themes/` is left out, as the theme is read anew on every build; a path anywhere else means
-/// the watcher saw something unexpected, and every file is read again.
-fn content_changes(root: &Path, canonical_root: &Path, paths: &[PathBuf]) -> Changes {
+/// The changed paths as the build's file cache takes them: relative to `content/`; and whether
+/// any was in `themes/`, which a build reads anew whole. A path anywhere else means the watcher
+/// saw something unexpected, and every file is read again.
+fn content_changes(root: &Path, canonical_root: &Path, paths: &[PathBuf]) -> (Changes, bool) {
     let mut changed = Vec::new();
+    let mut themes_changed = false;
     for path in paths {
         let under = |dir: &str| {
             [root, canonical_root]
@@ -379,11 +445,13 @@ fn content_changes(root: &Path, canonical_root: &Path, paths: &[PathBuf]) -> Cha
         };
         if let Some(relative) = under("content") {
             changed.push(relative.to_path_buf());
-        } else if under("themes").is_none() {
-            return Changes::Unknown;
+        } else if under("themes").is_some() {
+            themes_changed = true;
+        } else {
+            return (Changes::Unknown, true);
         }
     }
-    Changes::Paths(changed)
+    (Changes::Paths(changed), themes_changed)
 }
 
 /// The changed files, relative to the site, leaving out editors' temporary files and our own.
@@ -575,11 +643,12 @@ mod tests {
     fn changes_are_told_to_the_build_relative_to_content_and_anything_odd_reads_everything() {
         let (root, canonical) = (Path::new("site"), Path::new("/home/x/site"));
         let paths = |list: &[&str]| list.iter().map(PathBuf::from).collect::<Vec<_>>();
-        let changes = content_changes(
+        let example = "/home/x/site/content/voorbeelden/a.md";
+        let (changes, themes_changed) = content_changes(
             root,
             canonical,
             &paths(&[
-                "/home/x/site/content/voorbeelden/a.md",
+                example,
                 "site/content/signatories.yaml",
                 "/home/x/site/themes/standaard/templates/base.html",
             ]),
@@ -588,7 +657,10 @@ mod tests {
             panic!("{changes:?}");
         };
         assert_eq!(changed, paths(&["voorbeelden/a.md", "signatories.yaml"]));
-        let outside = content_changes(root, canonical, &paths(&["/elsewhere/a.md"]));
+        assert!(themes_changed);
+        let (_, themes_changed) = content_changes(root, canonical, &paths(&[example]));
+        assert!(!themes_changed);
+        let (outside, _) = content_changes(root, canonical, &paths(&["/elsewhere/a.md"]));
         assert!(matches!(outside, Changes::Unknown), "{outside:?}");
     }
 

@@ -128,7 +128,7 @@ fn a_rebuild_renders_only_what_changed_and_serves_what_a_full_build_makes() {
     );
     let line = server.wait_for_line("changed", Duration::from_secs(5));
     assert!(
-        line.contains("(1 rendered anew, 1 content file read)"),
+        line.contains("(1 rendered anew, 1 content file read; the other pages as they were)"),
         "{line}"
     );
 
@@ -184,6 +184,123 @@ fn a_rebuild_renders_only_what_changed_and_serves_what_a_full_build_makes() {
         std::fs::read_to_string(output.join("zoeken/index.json")).unwrap()
     );
     assert!(server.interrupt().success());
+}
+
+#[test]
+fn a_change_to_examples_text_alone_is_patched_into_the_last_build_and_any_other_is_not() {
+    use oproep::cache::{BuildCache, Changes};
+    use std::collections::BTreeMap;
+    type Files = BTreeMap<PathBuf, Vec<u8>>;
+    let site = Site::new();
+    let options = oproep::BuildOptions::new(site.dir.path());
+    let mut cache = BuildCache::default();
+    let mut served = Files::new();
+    // Rebuilds as `serve` does and takes the files in as it does; returns whether it patched,
+    // the paths of the files it rendered, and all the files served after it.
+    let mut rebuild = |changed: &[&str], themes_changed: bool| {
+        let changes = Changes::Paths(changed.iter().map(PathBuf::from).collect());
+        let rerendered = oproep::rerender(&options, &mut cache, changes, themes_changed)?;
+        if !rerendered.partial {
+            served.clear();
+        }
+        let mut paths: Vec<String> = Vec::new();
+        for file in &rerendered.files {
+            served.insert(file.path.clone(), bytes_of(file));
+            paths.push(file.path.display().to_string());
+        }
+        paths.sort();
+        Ok::<_, oproep::Error>((rerendered.partial, paths, served.clone()))
+    };
+    let whole = |served: &Files, what: &str| {
+        let fresh = oproep::render_site(&options).unwrap();
+        let fresh: Files = fresh
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), bytes_of(f)))
+            .collect();
+        assert!(
+            *served == fresh,
+            "{what}: the site served is not the site rendered whole"
+        );
+    };
+    let (patched, _, _) = rebuild(&[], false).unwrap();
+    assert!(!patched, "a first build renders everything");
+
+    // Text below the front matter, saved the way editors do, through a temporary file that is
+    // gone by the time the build looks: that page and the search index, and nothing else.
+    let zwemles = "content/voorbeelden/zwemles.md";
+    let front_matter = "---\ntitle: Zwemles\nplace: Hilversum\nactors: [gemeenten]\ncalls: [ruimte]\nthemes: [sport]\n---\n";
+    site.write(zwemles, &format!("{front_matter}Nu ook op zondag.\n"));
+    let temporary = "voorbeelden/zwemles.md.tmp";
+    let (patched, paths, now) = rebuild(&["voorbeelden/zwemles.md", temporary], false).unwrap();
+    assert!(patched);
+    assert_eq!(
+        paths,
+        ["voorbeelden/zwemles/index.html", "zoeken/index.json"]
+    );
+    let page = &now[&PathBuf::from("voorbeelden/zwemles/index.html")];
+    assert!(String::from_utf8_lossy(page).contains("Nu ook op zondag."));
+    whole(&now, "the text of an example");
+
+    // Anything more is rendered whole, and comes out the same.
+    macro_rules! whole_after {
+        ($changed:expr, $themes_changed:expr, $what:expr $(,)?) => {
+            let (patched, _, now) = rebuild($changed, $themes_changed).unwrap();
+            assert!(!patched, "{} is rendered whole", $what);
+            whole(&now, $what);
+        };
+    }
+    site.write(zwemles, &format!("{front_matter}Nu ook op maandag.\n"));
+    whole_after!(
+        &["voorbeelden/zwemles.md"],
+        true,
+        "a change to the theme too",
+    );
+    site.write(
+        zwemles,
+        &front_matter.replace("Zwemles", "Zwemles op zaterdag"),
+    );
+    whole_after!(
+        &["voorbeelden/zwemles.md"],
+        false,
+        "a change to the front matter",
+    );
+    site.write(
+        "content/voorbeelden/nieuw.md",
+        &format!("{EXAMPLE}Nieuw.\n"),
+    );
+    whole_after!(&["voorbeelden/nieuw.md"], false, "a new example");
+    std::fs::remove_file(site.path("content/voorbeelden/nieuw.md")).unwrap();
+    whole_after!(&["voorbeelden/nieuw.md"], false, "a removed example");
+    let about = "---\ntitle: Over de oproep\ntemplate: about.html\n---\nAnders.\n";
+    site.write("content/over.md", about);
+    whole_after!(&["over.md"], false, "a page that is not an example");
+
+    // After a failed build there is nothing to patch: even a fix of the text alone is rendered
+    // whole, as the last good build is not what is on disk.
+    let wijkacademie = "content/voorbeelden/wijkacademie.md";
+    let front_matter = "---\ntitle: Wijkacademie\nplace: Rotterdam\nactors: [rijk, gemeenten]\ncalls: [waardering]\n---\n";
+    site.write(
+        wijkacademie,
+        &format!("{front_matter}Kapot: [de link](/bestaat-niet/\n"),
+    );
+    site.write("content/over.md", "---\ntitle: [Over\n---\n");
+    let error = rebuild(&["voorbeelden/wijkacademie.md", "over.md"], false).err();
+    let error = error
+        .expect("a broken front matter fails the build")
+        .to_string();
+    assert!(error.contains("over.md:2"), "{error}");
+    site.write("content/over.md", about);
+    site.write(wijkacademie, &format!("{front_matter}Weer heel.\n"));
+    whole_after!(
+        &["voorbeelden/wijkacademie.md", "over.md"],
+        false,
+        "the fix",
+    );
+    site.write(wijkacademie, &format!("{front_matter}En nog beter.\n"));
+    let (patched, _, now) = rebuild(&["voorbeelden/wijkacademie.md"], false).unwrap();
+    assert!(patched, "after a good build, text is patched again");
+    whole(&now, "the text after a failed build");
 }
 
 /// The page at `url_path` (`voorbeelden/zwemles/`) in a site rendered in memory.

@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::cache::{BuildCache, Key, Memo};
 use crate::error::{Error, Result};
 use crate::load::Loaded;
-use crate::model::Site;
+use crate::model::{Example, Site};
 use crate::theme::{Theme, ThemeFile};
 pub use signatories::SignatoryList;
 pub use templates::Templates;
@@ -79,6 +79,133 @@ impl BaseUrl {
     }
 }
 
+/// Takes `examples` (each with its place in `site.examples`) into the site as last rendered,
+/// and returns the files that change: their pages and the search index.
+///
+/// Only for examples whose front matter is as it was (see `load::reload_examples`): their
+/// cards, their places in every list, the filters and the links to them then stay the same, and
+/// the body, which changed, is shown on the example's own page and found through the search
+/// index only. With thousands of examples, this is a few milliseconds where checking every
+/// page against the cache is tens.
+pub fn patch_examples(
+    site: &mut Site,
+    rendered: &mut RenderedViews,
+    examples: Vec<(usize, Arc<Example>)>,
+    templates: &Templates,
+    cache: &BuildCache,
+) -> Result<Vec<OutputFile>> {
+    let RenderedViews {
+        views,
+        shared,
+        shared_keys,
+    } = rendered;
+    // Kept for the next whole build, which then need not render these pages again.
+    let memo = PageMemo::of(Some(cache), *shared_keys, |cache| &cache.pages);
+    for (i, example) in &examples {
+        views.replace_example_body(*i, example, Some(cache));
+        site.examples[*i] = example.clone();
+    }
+    let mut files = examples
+        .iter()
+        .map(|&(i, _)| {
+            let example = &site.examples[i];
+            let job = Job {
+                kind: Kind::Example(i),
+                path: example.source.path.clone(),
+                source: &example.source.file,
+            };
+            Ok(OutputFile {
+                path: output_path(&job.path),
+                contents: render_page(&job, site, views, templates, shared, memo.as_ref())?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    files.push(search_index_file(site, views, Some(cache)));
+    Ok(files)
+}
+
+/// The data the signatory filters load, in chunks, so the page itself stays small.
+fn signatory_data(site: &Site, views: &SiteViews) -> impl ParallelIterator<Item = OutputFile> {
+    let data_dir = Path::new(&site.settings.paths.signatories).join("data");
+    (0..views.signatories.chunks_len())
+        .into_par_iter()
+        .map(move |i| OutputFile {
+            path: data_dir.join(format!("{i}.json")),
+            contents: Contents::Shared(views.signatories.chunk(i)),
+        })
+}
+
+/// Takes in `site`'s signatories, read anew, and returns the files that change: the pages that
+/// show them or their count, and the data the filters load. Every other page (with thousands
+/// of examples, nearly all) stays as it was.
+///
+/// `None` when more would change: the number of list pages or data files (the sitemap lists
+/// the pages), what every page shows, or the news feed, which may show the count.
+pub fn patch_signatories(
+    site: &Site,
+    signatories_key: Option<Key>,
+    rendered: &mut RenderedViews,
+    theme: &Theme,
+    templates: &Templates,
+    cache: &BuildCache,
+) -> Option<Result<Vec<OutputFile>>> {
+    let RenderedViews {
+        views,
+        shared,
+        shared_keys,
+    } = rendered;
+    let list = views::signatory_list(site, theme, Some(cache), signatories_key);
+    let (old, feed) = (&views.signatories, "atom.xml");
+    if list.page_count() != old.page_count()
+        || list.chunks_len() != old.chunks_len()
+        || (site.news_section.is_some() && templates.reads_signatures(feed))
+    {
+        return None;
+    }
+    views.replace_signatories(list);
+    let new_shared = match shared_context(views, templates) {
+        Ok(new_shared) => new_shared,
+        Err(err) => return Some(Err(err)),
+    };
+    let new_keys = SharedKeys::new(theme, &new_shared);
+    if shared_keys.is_none_or(|old| old.without_signatures != new_keys.without_signatures) {
+        return None;
+    }
+    (*shared, *shared_keys) = (new_shared, Some(new_keys));
+    let (views, shared) = (&*views, &*shared);
+    let memo = PageMemo::of(Some(cache), Some(new_keys), |cache| &cache.pages);
+    let jobs = page_jobs(site, views.signatories.page_count(), &views.facets);
+    let shows_signatories = |job: &&Job| {
+        matches!(job.kind, Kind::Signatories(_) | Kind::PrintSignatories)
+            || templates.reads_signatures(template_of(job.kind, site))
+    };
+    let pages = jobs.par_iter().filter(shows_signatories).map_init(
+        || shared.clone(),
+        |shared, job| {
+            Ok(OutputFile {
+                path: output_path(&job.path),
+                contents: render_page(job, site, views, templates, shared, memo.as_ref())?,
+            })
+        },
+    );
+    let (pages, data) = rayon::join(
+        || pages.collect::<Result<Vec<_>>>(),
+        || signatory_data(site, views).collect::<Vec<_>>(),
+    );
+    Some(pages.map(|mut pages| {
+        pages.extend(data);
+        pages
+    }))
+}
+
+/// The views and shared template values a build rendered its pages with: `serve` keeps them
+/// to render a page again when only that page's text changed (see [`patch_examples`]).
+pub struct RenderedViews {
+    views: SiteViews,
+    shared: tera::Context,
+    shared_keys: Option<SharedKeys>,
+}
+
 /// Receives each finished file of the site. Files arrive in no particular order, from several
 /// threads at once, as soon as each is rendered: `build` writes them while others render.
 pub type Sink<'s> = &'s (dyn Fn(OutputFile) -> Result<()> + Sync);
@@ -93,20 +220,25 @@ pub fn render_site(
     base: &BaseUrl,
     sink: Sink,
     cache: Option<&BuildCache>,
-) -> Result<()> {
+) -> Result<RenderedViews> {
     let site = &loaded.site;
-    let mut views = SiteViews::new(site, theme, base, cache, loaded.signatories_key);
-    let shared = shared_context(&views, templates)?;
-    let shared_keys = cache.map(|_| SharedKeys::new(theme, &shared));
+    let mut rendered = RenderedViews {
+        views: SiteViews::new(site, theme, base, cache, loaded.signatories_key),
+        shared: tera::Context::new(),
+        shared_keys: None,
+    };
+    rendered.shared = shared_context(&rendered.views, templates)?;
+    let shared = &rendered.shared;
+    let shared_keys = cache.map(|_| SharedKeys::new(theme, shared));
+    rendered.shared_keys = shared_keys;
     let card_memo = PageMemo::of(cache, shared_keys, |cache| &cache.cards);
     let memo = PageMemo::of(cache, shared_keys, |cache| &cache.pages);
     let memo = memo.as_ref();
-    (views.cards, views.card_keys) = render_cards(&views, templates, &shared, card_memo.as_ref())?
-        .into_iter()
-        .unzip();
+    let cards = render_cards(&rendered.views, templates, shared, card_memo.as_ref())?;
+    (rendered.views.cards, rendered.views.card_keys) = cards.into_iter().unzip();
+    let views = &rendered.views;
     let jobs = page_jobs(site, views.signatories.page_count(), &views.facets);
     check_unique_paths(&jobs)?;
-    let views = &views;
 
     let pages = || {
         jobs.par_iter()
@@ -121,18 +253,7 @@ pub fn render_site(
             )
             .collect::<Result<()>>()
     };
-    // The data the signatory filters load, in chunks, so the page itself stays small.
-    let data_dir = Path::new(&site.settings.paths.signatories).join("data");
-    let chunks = || {
-        (0..views.signatories.chunks_len())
-            .into_par_iter()
-            .try_for_each(|i| {
-                sink(OutputFile {
-                    path: data_dir.join(format!("{i}.json")),
-                    contents: Contents::Shared(views.signatories.chunk(i)),
-                })
-            })
-    };
+    let chunks = || signatory_data(site, views).try_for_each(sink);
     let others = || -> Result<()> {
         discovery_files(site, views, templates, &jobs, cache)?
             .into_par_iter()
@@ -160,7 +281,8 @@ pub fn render_site(
         || views.changes(site),
         || rayon::join(pages, || rayon::join(chunks, others)),
     );
-    pages.and(chunks).and(others)
+    pages.and(chunks).and(others)?;
+    Ok(rendered)
 }
 
 /// What every template sees: the site, the interface strings, and the theme's shared
@@ -597,6 +719,69 @@ fn render_page(
     Ok(Contents::Shared(html))
 }
 
+/// A link in a list's pagination; without `url`, it stands for the pages left out.
+#[derive(Serialize)]
+struct PageLink {
+    number: usize,
+    /// The number as text, or `…` for a gap, as themes made before the gaps show it.
+    title: String,
+    url: Option<String>,
+    current: bool,
+}
+
+/// Links to the first and the last of `count` pages and to those near page `current`, with a
+/// gap for each run of pages between: with 100,000 signatories, a link to each of 140 pages on
+/// each of them was a nav nobody reads, and 20,000 links to render on every new signature.
+/// Every page is reached from its neighbours.
+fn page_links(current: usize, count: usize, url: impl Fn(usize) -> String) -> Vec<PageLink> {
+    const NEAR: usize = 2;
+    let shown = |n: usize| n == 1 || n == count || n.abs_diff(current) <= NEAR;
+    let mut links = Vec::new();
+    for n in 1..=count {
+        if shown(n) {
+            links.push(PageLink {
+                number: n,
+                title: n.to_string(),
+                url: Some(url(n)),
+                current: n == current,
+            });
+        } else if shown(n - 1) {
+            links.push(PageLink {
+                number: n,
+                title: "…".into(),
+                url: None,
+                current: false,
+            });
+        }
+    }
+    links
+}
+
+/// The template that renders a page of this kind.
+fn template_of(kind: Kind, site: &Site) -> &str {
+    match kind {
+        Kind::Home => "home.html",
+        Kind::AppealVersion(_) => "appeal.html",
+        Kind::Actors => "actors.html",
+        Kind::Actor(_) => "actor.html",
+        Kind::Examples | Kind::ExampleFilter(..) => "examples.html",
+        Kind::Example(_) => EXAMPLE_TEMPLATE,
+        Kind::Page(i) => site.pages[i]
+            .meta
+            .template
+            .as_deref()
+            .unwrap_or("page.html"),
+        Kind::Sign => "sign.html",
+        Kind::Signatories(_) => "signatories.html",
+        Kind::PrintSignatories => "print.html",
+        Kind::News => "news.html",
+        Kind::NewsItem(_) => "news_item.html",
+        Kind::Search => "search.html",
+        Kind::Changes => "changes.html",
+        Kind::NotFound => "404.html",
+    }
+}
+
 /// Puts a page's own values into `context` and returns the template that renders it.
 fn fill_page<'s>(
     job: &Job,
@@ -618,244 +803,190 @@ fn fill_page<'s>(
         title: site.examples_section.meta.title.clone(),
         url: sv.examples_url.clone(),
     };
-    let (template, title, description, body, breadcrumbs): (
-        &str,
-        &str,
-        Option<&str>,
-        Option<&Body>,
-        Vec<Link>,
-    ) = match job.kind {
-        Kind::Home => (
-            "home.html",
-            &site.home.meta.title,
-            site.home.meta.description.as_deref(),
-            Some(&views.home_body),
-            vec![],
-        ),
-        Kind::AppealVersion(i) => {
-            let version = &site.appeal.versions[i];
-            context.insert("version", &views.versions[i]);
-            context.insert("versions", &views.versions);
-            (
-                "appeal.html",
-                &version.meta.title,
-                version.meta.description.as_deref(),
-                Some(&views.version_bodies[i]),
+    let template = template_of(job.kind, site);
+    let (title, description, body, breadcrumbs): (&str, Option<&str>, Option<&Body>, Vec<Link>) =
+        match job.kind {
+            Kind::Home => (
+                &site.home.meta.title,
+                site.home.meta.description.as_deref(),
+                Some(&views.home_body),
+                vec![],
+            ),
+            Kind::AppealVersion(i) => {
+                let version = &site.appeal.versions[i];
+                context.insert("version", &views.versions[i]);
+                context.insert("versions", &views.versions);
+                (
+                    &version.meta.title,
+                    version.meta.description.as_deref(),
+                    Some(&views.version_bodies[i]),
+                    vec![home],
+                )
+            }
+            Kind::Actors => (
+                &site.actors_section.meta.title,
+                site.actors_section.meta.description.as_deref(),
+                Some(&views.actors_intro),
                 vec![home],
-            )
-        }
-        Kind::Actors => (
-            "actors.html",
-            &site.actors_section.meta.title,
-            site.actors_section.meta.description.as_deref(),
-            Some(&views.actors_intro),
-            vec![home],
-        ),
-        Kind::Actor(i) => {
-            let actor = &site.actors[i];
-            context.insert("actor", &views.actors[i]);
-            (
-                "actor.html",
-                &actor.meta.title,
-                actor.meta.description.as_deref(),
-                Some(&views.actor_bodies[i]),
-                vec![home, actors_link],
-            )
-        }
-        Kind::Examples => {
-            context.insert_made_from("cards", &views.cards, || {
-                views.cards_made_from(0..views.cards.len())
-            });
-            context.insert_made_from("facets", &views.facets, || views.facets_made_from());
-            (
-                "examples.html",
-                &site.examples_section.meta.title,
-                site.examples_section.meta.description.as_deref(),
-                Some(&views.examples_intro),
-                vec![home],
-            )
-        }
-        Kind::Example(i) => {
-            let example = &site.examples[i];
-            context.insert("example", &*views.examples[i]);
-            (
-                EXAMPLE_TEMPLATE,
-                &example.meta.title,
-                example.meta.description.as_deref(),
-                Some(&views.example_bodies[i]),
-                vec![home, examples_link],
-            )
-        }
-        Kind::Page(i) => {
-            let page = &site.pages[i];
-            (
-                page.meta.template.as_deref().unwrap_or("page.html"),
-                &page.meta.title,
-                page.meta.description.as_deref(),
-                Some(&views.page_bodies[i]),
-                vec![home],
-            )
-        }
-        Kind::Sign => (
-            "sign.html",
-            string(views, "sign_title"),
-            None,
-            None,
-            vec![home],
-        ),
-        Kind::Signatories(number) => {
-            let list = &views.signatories;
-            let base = &site.settings.paths.signatories;
-            let pages: Vec<Link> = (1..=list.page_count())
-                .map(|n| Link {
-                    title: n.to_string(),
-                    url: format!("{}{}", sv.base_path, signatories_page_path(base, n)),
-                })
-                .collect();
-            context.insert_made_from("names_html", &*list.page_html(number), || {
-                list.made_from(&format!("page {number}"))
-            });
-            context.insert("page_number", &number);
-            context.insert("data_url", &format!("{}{base}/data/", sv.base_path));
-            context.insert("chunk_count", &list.chunks_len());
-            if number == 1 {
+            ),
+            Kind::Actor(i) => {
+                let actor = &site.actors[i];
+                context.insert("actor", &views.actors[i]);
+                (
+                    &actor.meta.title,
+                    actor.meta.description.as_deref(),
+                    Some(&views.actor_bodies[i]),
+                    vec![home, actors_link],
+                )
+            }
+            Kind::Examples => {
+                context.insert_made_from("cards", &views.cards, || {
+                    views.cards_made_from(0..views.cards.len())
+                });
+                context.insert_made_from("facets", &views.facets, || views.facets_made_from());
+                (
+                    &site.examples_section.meta.title,
+                    site.examples_section.meta.description.as_deref(),
+                    Some(&views.examples_intro),
+                    vec![home],
+                )
+            }
+            Kind::Example(i) => {
+                let example = &site.examples[i];
+                context.insert("example", &*views.examples[i]);
+                (
+                    &example.meta.title,
+                    example.meta.description.as_deref(),
+                    Some(&views.example_bodies[i]),
+                    vec![home, examples_link],
+                )
+            }
+            Kind::Page(i) => {
+                let page = &site.pages[i];
+                (
+                    &page.meta.title,
+                    page.meta.description.as_deref(),
+                    Some(&views.page_bodies[i]),
+                    vec![home],
+                )
+            }
+            Kind::Sign => (string(views, "sign_title"), None, None, vec![home]),
+            Kind::Signatories(number) => {
+                let list = &views.signatories;
+                let base = &site.settings.paths.signatories;
+                let url = |n: usize| format!("{}{}", sv.base_path, signatories_page_path(base, n));
+                let pages = page_links(number, list.page_count(), url);
+                context.insert_made_from("names_html", &*list.page_html(number), || {
+                    list.made_from(&format!("page {number}"))
+                });
+                context.insert("page_number", &number);
+                context.insert("data_url", &format!("{}{base}/data/", sv.base_path));
+                context.insert("chunk_count", &list.chunks_len());
+                if number == 1 {
+                    context.insert_made_from("highlighted_html", &*list.highlighted_html(), || {
+                        list.made_from("highlighted")
+                    });
+                    context.insert("categories", &list.categories);
+                    context.insert("places", &list.places);
+                    context.insert("chart_over_time", &list.chart_over_time);
+                    context.insert("chart_places", &list.chart_places);
+                }
+                let mut crumbs = vec![home];
+                if number > 1 {
+                    crumbs.push(Link {
+                        title: string(views, "signatories_title").to_string(),
+                        url: url(1),
+                    });
+                }
+                context.insert("pages", &pages);
+                (string(views, "signatories_title"), None, None, crumbs)
+            }
+            Kind::PrintSignatories => {
+                let list = &views.signatories;
                 context.insert_made_from("highlighted_html", &*list.highlighted_html(), || {
                     list.made_from("highlighted")
                 });
-                context.insert("categories", &list.categories);
-                context.insert("places", &list.places);
-                context.insert("chart_over_time", &list.chart_over_time);
-                context.insert("chart_places", &list.chart_places);
-            }
-            let mut crumbs = vec![home];
-            if number > 1 {
-                crumbs.push(Link {
-                    title: string(views, "signatories_title").to_string(),
-                    url: pages[0].url.clone(),
+                context.insert_made_from("names_html", &*list.named_html(), || {
+                    list.made_from("named")
                 });
+                context.insert("version", &views.versions[views.versions.len() - 1]);
+                context.insert(
+                    "appeal_html",
+                    &views.version_bodies[views.version_bodies.len() - 1].html,
+                );
+                (string(views, "print_title"), None, None, vec![home])
             }
-            context.insert("pages", &pages);
-            (
-                "signatories.html",
-                string(views, "signatories_title"),
-                None,
-                None,
-                crumbs,
-            )
-        }
-        Kind::PrintSignatories => {
-            let list = &views.signatories;
-            context.insert_made_from("highlighted_html", &*list.highlighted_html(), || {
-                list.made_from("highlighted")
-            });
-            context.insert_made_from("names_html", &*list.named_html(), || {
-                list.made_from("named")
-            });
-            context.insert("version", &views.versions[views.versions.len() - 1]);
-            context.insert(
-                "appeal_html",
-                &views.version_bodies[views.version_bodies.len() - 1].html,
-            );
-            (
-                "print.html",
-                string(views, "print_title"),
-                None,
-                None,
-                vec![home],
-            )
-        }
-        Kind::News => {
-            let section = site
-                .news_section
-                .as_ref()
-                .expect("a news job has a section");
-            context.insert("news", &views.news);
-            (
-                "news.html",
-                &section.meta.title,
-                section.meta.description.as_deref(),
-                Some(&views.news_intro),
-                vec![home],
-            )
-        }
-        Kind::NewsItem(i) => {
-            let item = &site.news[i];
-            let section = site
-                .news_section
-                .as_ref()
-                .expect("news items have a section");
-            context.insert("item", &views.news[i]);
-            let news_link = Link {
-                title: section.meta.title.clone(),
-                url: format!("{}{}", sv.base_path, section.source.path),
-            };
-            (
-                "news_item.html",
-                &item.meta.title,
-                item.meta.description.as_deref(),
-                Some(&views.news_bodies[i]),
-                vec![home, news_link],
-            )
-        }
-        Kind::Search => (
-            "search.html",
-            string(views, "search_title"),
-            None,
-            None,
-            vec![home],
-        ),
-        Kind::ExampleFilter(f, v) => {
-            let facet = &views.facets[f];
-            let value = &facet.values[v];
-            let cards: Vec<&str> = value.examples.iter().map(|&i| &*views.cards[i]).collect();
-            context.insert_made_from("cards", &cards, || {
-                views.cards_made_from(value.examples.iter().copied())
-            });
-            context.insert_made_from("facets", &views.facets, || views.facets_made_from());
-            context.insert("facet", facet);
-            context.insert("value", value);
-            (
-                "examples.html",
-                &value.title,
-                None,
-                None,
-                vec![home, examples_link],
-            )
-        }
-        Kind::Changes => {
-            let pairs: Vec<serde_json::Value> = views
-                .changes(site)
-                .iter()
-                .enumerate()
-                .map(|(i, html)| {
-                    serde_json::json!({
-                        "from": views.versions[i],
-                        "to": views.versions[i + 1],
-                        "html": html,
+            Kind::News => {
+                let section = site
+                    .news_section
+                    .as_ref()
+                    .expect("a news job has a section");
+                context.insert("news", &views.news);
+                (
+                    &section.meta.title,
+                    section.meta.description.as_deref(),
+                    Some(&views.news_intro),
+                    vec![home],
+                )
+            }
+            Kind::NewsItem(i) => {
+                let item = &site.news[i];
+                let section = site
+                    .news_section
+                    .as_ref()
+                    .expect("news items have a section");
+                context.insert("item", &views.news[i]);
+                let news_link = Link {
+                    title: section.meta.title.clone(),
+                    url: format!("{}{}", sv.base_path, section.source.path),
+                };
+                (
+                    &item.meta.title,
+                    item.meta.description.as_deref(),
+                    Some(&views.news_bodies[i]),
+                    vec![home, news_link],
+                )
+            }
+            Kind::Search => (string(views, "search_title"), None, None, vec![home]),
+            Kind::ExampleFilter(f, v) => {
+                let facet = &views.facets[f];
+                let value = &facet.values[v];
+                let cards: Vec<&str> = value.examples.iter().map(|&i| &*views.cards[i]).collect();
+                context.insert_made_from("cards", &cards, || {
+                    views.cards_made_from(value.examples.iter().copied())
+                });
+                context.insert_made_from("facets", &views.facets, || views.facets_made_from());
+                context.insert("facet", facet);
+                context.insert("value", value);
+                (&value.title, None, None, vec![home, examples_link])
+            }
+            Kind::Changes => {
+                let pairs: Vec<serde_json::Value> = views
+                    .changes(site)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, html)| {
+                        serde_json::json!({
+                            "from": views.versions[i],
+                            "to": views.versions[i + 1],
+                            "html": html,
+                        })
                     })
-                })
-                .collect();
-            context.insert("changes", &pairs);
-            let appeal_link = Link {
-                title: string(views, "nav_appeal").to_string(),
-                url: sv.appeal_url.clone(),
-            };
-            (
-                "changes.html",
-                string(views, "changes_title"),
-                None,
-                None,
-                vec![home, appeal_link],
-            )
-        }
-        Kind::NotFound => (
-            "404.html",
-            string(views, "not_found_title"),
-            None,
-            None,
-            vec![home],
-        ),
-    };
+                    .collect();
+                context.insert("changes", &pairs);
+                let appeal_link = Link {
+                    title: string(views, "nav_appeal").to_string(),
+                    url: sv.appeal_url.clone(),
+                };
+                (
+                    string(views, "changes_title"),
+                    None,
+                    None,
+                    vec![home, appeal_link],
+                )
+            }
+            Kind::NotFound => (string(views, "not_found_title"), None, None, vec![home]),
+        };
     if !templates.has(template) {
         return Err(Error::content(
             crate::error::Location::file(job.source),
@@ -872,7 +1003,7 @@ fn fill_page<'s>(
     let url = format!("{}{}", sv.base_path, job.path);
     let page = PageView {
         title,
-        description: description.unwrap_or(sv.description),
+        description: description.unwrap_or(&sv.description),
         menu_url: menu_url(&sv.nav, &url, &sv.home_url),
         url,
         canonical: format!("{}{}", sv.base_url, job.path),
@@ -957,7 +1088,7 @@ fn discovery_files(
             continue;
         }
         sitemap.push_str("  <url><loc>");
-        html_escape::encode_text_to_string(sv.base_url, &mut sitemap);
+        html_escape::encode_text_to_string(&sv.base_url, &mut sitemap);
         html_escape::encode_text_to_string(&job.path, &mut sitemap);
         sitemap.push_str("</loc></url>\n");
     }
@@ -971,10 +1102,7 @@ fn discovery_files(
                 sv.base_url
             ),
         ),
-        OutputFile {
-            path: PathBuf::from(format!("{}/index.json", site.settings.paths.search)),
-            contents: Contents::Shared(search_index(site, views, cache)),
-        },
+        search_index_file(site, views, cache),
     ];
     if let Some(section) = &site.news_section {
         let mut context = tera::Context::new();
@@ -996,6 +1124,13 @@ fn discovery_files(
         files.push(bytes(&format!("{}atom.xml", section.source.path), feed));
     }
     Ok(files)
+}
+
+fn search_index_file(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> OutputFile {
+    OutputFile {
+        path: PathBuf::from(format!("{}/index.json", site.settings.paths.search)),
+        contents: Contents::Shared(search_index(site, views, cache)),
+    }
 }
 
 /// A small index for the search page: title, URL and plain text of each page, as JSON.

@@ -23,17 +23,17 @@ pub struct Link {
 
 /// Site-wide values every template gets as `site`.
 #[derive(Debug, Serialize)]
-pub struct SiteView<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
-    pub language: &'a str,
+pub struct SiteView {
+    pub title: String,
+    pub description: String,
+    pub language: String,
     /// Absolute base URL, ending in `/`.
-    pub base_url: &'a str,
+    pub base_url: String,
     /// Path every internal link starts with, ending in `/`.
-    pub base_path: &'a str,
+    pub base_path: String,
     /// The `mailto:` link that signs the appeal.
     pub sign_url: String,
-    pub sign_address: &'a str,
+    pub sign_address: String,
     pub goal: Option<u64>,
     pub home_url: String,
     pub appeal_url: String,
@@ -43,16 +43,16 @@ pub struct SiteView<'a> {
     /// The current appeal's calls.
     pub calls: Vec<CallView>,
     pub actors: Vec<ActorCard>,
-    pub people: &'a People,
+    pub people: People,
     /// Title of the current appeal.
-    pub appeal_title: &'a str,
+    pub appeal_title: String,
     pub signatures: Counts,
     pub sign_page_url: String,
     pub signatories_url: String,
     /// The `mailto:` link that withdraws a signature.
     pub withdraw_url: String,
-    pub sign_subject: &'a str,
-    pub sign_body: &'a str,
+    pub sign_subject: String,
+    pub sign_body: String,
     /// One form field per line of the mail body that asks for something (`Naam:`).
     pub sign_form: Vec<FormField>,
     /// When set, links to sign carry the address only as `address_codes` for a script.
@@ -243,8 +243,8 @@ impl Body {
 }
 
 /// Everything rendered once per build, shared by all pages.
-pub struct SiteViews<'a> {
-    pub site: SiteView<'a>,
+pub struct SiteViews {
+    pub site: SiteView,
     /// The examples overview's filters.
     pub facets: Arc<Vec<Facet>>,
     /// Each example's card, rendered once and reused on every page that lists it.
@@ -255,10 +255,12 @@ pub struct SiteViews<'a> {
     /// are made from besides the templates and the values every page shares (see
     /// [`example_inputs`]); empty for one build.
     pub example_inputs: Vec<Option<crate::cache::Key>>,
+    /// The part of every example's inputs that stands for the files other than its own.
+    other_inputs: Option<crate::cache::Key>,
     /// The actors with the examples that name them, for the actor pages.
     pub actors: Vec<ActorCard>,
     /// The theme's interface strings, as `t` in templates.
-    pub strings: &'a serde_json::Map<String, serde_json::Value>,
+    pub strings: serde_json::Map<String, serde_json::Value>,
     pub versions: Vec<VersionView>,
     pub version_bodies: Vec<Arc<Body>>,
     pub actor_bodies: Vec<Arc<Body>>,
@@ -281,7 +283,29 @@ pub struct SiteViews<'a> {
     facets_key: Option<crate::cache::Key>,
 }
 
-impl SiteViews<'_> {
+impl SiteViews {
+    /// Takes in `example`, the `i`th example, whose file changed below its front matter: its
+    /// body and inputs are made anew; its card, made from the front matter, stays.
+    pub fn replace_example_body(
+        &mut self,
+        i: usize,
+        example: &Example,
+        cache: Option<&BuildCache>,
+    ) {
+        self.example_bodies[i] = body(&example.source, &self.site.base_path, cache);
+        if let Some(inputs) = self.example_inputs.get_mut(i) {
+            *inputs = self
+                .other_inputs
+                .and_then(|rest| example_input(&rest, example));
+        }
+    }
+
+    /// Takes in the signatories anew: their list, and their count that every page may show.
+    pub fn replace_signatories(&mut self, list: Arc<SignatoryList>) {
+        self.site.signatures = list.counts.clone();
+        self.signatories = list;
+    }
+
     /// For each version of the appeal after the first: the comparison with the one before.
     pub fn changes(&self, site: &Site) -> &[String] {
         self.changes.get_or_init(|| changes(site))
@@ -314,7 +338,10 @@ impl SiteViews<'_> {
 /// hashing their template values, which for thousands of examples was most of a rebuild. It
 /// errs on the side of too much: a change in any other content file counts for every example.
 /// `None` for an example whose file has no hash, which then goes the long way.
-fn example_inputs(site: &Site, base: &BaseUrl) -> Vec<Option<crate::cache::Key>> {
+fn example_inputs(
+    site: &Site,
+    base: &BaseUrl,
+) -> (Option<crate::cache::Key>, Vec<Option<crate::cache::Key>>) {
     let settings = serde_json::to_vec(&site.settings).expect("settings serialize");
     let people = serde_json::to_vec(&site.people).expect("people serialize");
     let others = [
@@ -338,14 +365,21 @@ fn example_inputs(site: &Site, base: &BaseUrl) -> Vec<Option<crate::cache::Key>>
     for source in others {
         match &source.key {
             Some(key) => parts.push(key.as_bytes()),
-            None => return vec![None; site.examples.len()],
+            None => return (None, vec![None; site.examples.len()]),
         }
     }
     let rest = crate::cache::key(&parts);
-    site.examples
+    let inputs = site
+        .examples
         .iter()
-        .map(|e| Some(crate::cache::derive(&rest, e.source.key?.as_bytes())))
-        .collect()
+        .map(|e| example_input(&rest, e))
+        .collect();
+    (Some(rest), inputs)
+}
+
+/// One example's part of [`example_inputs`]: `rest` stands for everything but its own file.
+fn example_input(rest: &crate::cache::Key, example: &Example) -> Option<crate::cache::Key> {
+    Some(crate::cache::derive(rest, example.source.key?.as_bytes()))
 }
 
 fn body(source: &Source, base_path: &str, cache: Option<&BuildCache>) -> Arc<Body> {
@@ -371,14 +405,14 @@ fn body(source: &Source, base_path: &str, cache: Option<&BuildCache>) -> Arc<Bod
     .expect("rendering markdown does not fail")
 }
 
-impl<'a> SiteViews<'a> {
+impl SiteViews {
     pub fn new(
-        site: &'a Site,
-        theme: &'a Theme,
-        base: &'a BaseUrl,
+        site: &Site,
+        theme: &Theme,
+        base: &BaseUrl,
         cache: Option<&BuildCache>,
         signatories_key: Option<crate::cache::Key>,
-    ) -> SiteViews<'a> {
+    ) -> SiteViews {
         let settings = &site.settings;
         let bp = base.path.as_str();
         let url = |path: &str| format!("{bp}{path}");
@@ -436,7 +470,8 @@ impl<'a> SiteViews<'a> {
                 facet_key,
             }
         };
-        let example_inputs = cache.map_or_else(Vec::new, |_| example_inputs(site, base));
+        let (other_inputs, example_inputs) =
+            cache.map_or_else(Default::default, |_| example_inputs(site, base));
         let examples: Vec<Arc<ExampleCard>> = site
             .examples
             .par_iter()
@@ -603,39 +638,9 @@ impl<'a> SiteViews<'a> {
         let current = site.appeal.current();
         let sign_page_url = url(&format!("{}/", settings.paths.sign));
         let signatories_url = url(&format!("{}/", settings.paths.signatories));
-        let version_dates: Vec<chrono::NaiveDate> =
-            site.appeal.versions.iter().map(|v| v.meta.date).collect();
         // The large parts do not depend on each other.
         let (list, (bodies, (facets, facets_key))) = rayon::join(
-            || {
-                let strings = ChartStrings {
-                    version: string(theme, "version_signed"),
-                    over_time_title: string(theme, "chart_over_time"),
-                    places_title: string(theme, "chart_places"),
-                    months: theme.months(),
-                };
-                let make = |strings, key| {
-                    SignatoryList::new(
-                        site.signatories.clone(),
-                        &version_dates,
-                        settings.goal,
-                        strings,
-                        key,
-                    )
-                };
-                match cache.zip(signatories_key) {
-                    Some((cache, signatories)) => {
-                        let inputs = serde_json::to_vec(&(&version_dates, settings.goal, &strings))
-                            .expect("dates, numbers and strings serialize");
-                        let key = crate::cache::key(&[signatories.as_bytes(), &inputs]);
-                        cache
-                            .signatory_lists
-                            .get_or(key, || Ok(Arc::new(make(strings, Some(key)))))
-                            .expect("making the list does not fail")
-                    }
-                    None => Arc::new(make(strings, None)),
-                }
-            },
+            || signatory_list(site, theme, cache, signatories_key),
             || {
                 rayon::join(
                     || Bodies::new(site, bp, cache),
@@ -687,21 +692,22 @@ impl<'a> SiteViews<'a> {
             cards: Vec::new(),
             card_keys: Vec::new(),
             example_inputs,
+            other_inputs,
             actors: actors.clone(),
-            strings: &theme.strings,
+            strings: theme.strings.clone(),
             site: SiteView {
-                title: &settings.title,
-                description: &settings.description,
-                language: &settings.language,
-                base_url: &base.absolute,
-                base_path: bp,
+                title: settings.title.clone(),
+                description: settings.description.clone(),
+                language: settings.language.clone(),
+                base_url: base.absolute.clone(),
+                base_path: bp.to_string(),
                 sign_url,
                 withdraw_url,
                 signatures: list.counts.clone(),
                 sign_page_url,
                 signatories_url,
-                sign_subject: &signing.subject,
-                sign_body: &signing.body,
+                sign_subject: signing.subject.clone(),
+                sign_body: signing.body.clone(),
                 sign_form: form_fields(&signing.body),
                 hide_address: signing.hide_address,
                 address_codes: if signing.hide_address {
@@ -728,7 +734,7 @@ impl<'a> SiteViews<'a> {
                     .address
                     .replace('@', &format!(" {} ", string(theme, "address_at")))
                     .replace('.', &format!(" {} ", string(theme, "address_dot"))),
-                sign_address: &signing.address,
+                sign_address: signing.address.clone(),
                 goal: settings.goal,
                 home_url: url(""),
                 appeal_url,
@@ -752,8 +758,8 @@ impl<'a> SiteViews<'a> {
                         ..a.clone()
                     })
                     .collect(),
-                people: &site.people,
-                appeal_title: &current.meta.title,
+                people: site.people.clone(),
+                appeal_title: current.meta.title.clone(),
             },
             version_bodies: bodies.versions,
             versions,
@@ -781,6 +787,39 @@ impl<'a> SiteViews<'a> {
             changes: Default::default(),
             facets_key,
         }
+    }
+}
+
+/// The published signatories as the site lists them.
+pub fn signatory_list(
+    site: &Site,
+    theme: &Theme,
+    cache: Option<&BuildCache>,
+    signatories_key: Option<crate::cache::Key>,
+) -> Arc<SignatoryList> {
+    let version_dates: Vec<chrono::NaiveDate> =
+        site.appeal.versions.iter().map(|v| v.meta.date).collect();
+    let goal = site.settings.goal;
+    let strings = ChartStrings {
+        version: string(theme, "version_signed"),
+        over_time_title: string(theme, "chart_over_time"),
+        places_title: string(theme, "chart_places"),
+        months: theme.months(),
+    };
+    let make = |strings, key| {
+        SignatoryList::new(site.signatories.clone(), &version_dates, goal, strings, key)
+    };
+    match cache.zip(signatories_key) {
+        Some((cache, signatories)) => {
+            let inputs = serde_json::to_vec(&(&version_dates, goal, &strings))
+                .expect("dates, numbers and strings serialize");
+            let key = crate::cache::key(&[signatories.as_bytes(), &inputs]);
+            cache
+                .signatory_lists
+                .get_or(key, || Ok(Arc::new(make(strings, Some(key)))))
+                .expect("making the list does not fail")
+        }
+        None => Arc::new(make(strings, None)),
     }
 }
 

@@ -633,3 +633,72 @@ fn long_lists_of_examples_on_other_pages_show_the_first_twelve_and_link_to_all()
     let filtered = site.html("public/voorbeelden/actor/gemeenten/index.html");
     assert_eq!(select(&filtered, "#example-cards article.card").len(), 22);
 }
+
+/// With many pages of names each page links to the first, the last and the two either side of
+/// it, with a gap shown for the pages between; following those links reaches every page.
+#[test]
+fn the_pages_of_names_link_to_their_neighbours_the_first_and_the_last() {
+    let site = Site::new();
+    let mut signatories = String::from("signatories:\n");
+    // Twelve pages of 500 names, the last one short.
+    for i in 0..5600 {
+        signatories.push_str(&format!(
+            "  - {{name: \"Naam {i:05}\", date: 2021-03-04, publish: true}}\n"
+        ));
+    }
+    site.write("content/signatories.yaml", &signatories);
+    site.build_ok(&[]);
+    let page_path = |n: usize| match n {
+        1 => "/ondertekenaars/".to_string(),
+        n => format!("/ondertekenaars/pagina/{n}/"),
+    };
+    let count = 12;
+    let mut reached = std::collections::BTreeSet::from([1]);
+    for current in 1..=count {
+        let html = site.html(&format!("public{}index.html", page_path(current)));
+        let items = select(&html, "nav.pagination li");
+        let mut linked = Vec::new();
+        let mut shown = Vec::new();
+        for item in &items {
+            let link = item.select(&scraper::Selector::parse("a").unwrap()).next();
+            match link {
+                Some(link) => {
+                    let label = text(&link);
+                    let number: usize = label.trim().rsplit(' ').next().unwrap().parse().unwrap();
+                    assert_eq!(link.value().attr("href"), Some(&*page_path(number)));
+                    assert_eq!(
+                        link.value().attr("aria-current") == Some("page"),
+                        number == current,
+                        "page {current}: only the page itself is marked current"
+                    );
+                    linked.push(number);
+                    shown.push(number.to_string());
+                    reached.insert(number);
+                }
+                None => {
+                    assert_eq!(item.value().attr("aria-hidden"), Some("true"));
+                    shown.push("…".into());
+                }
+            }
+        }
+        let near: Vec<usize> = (1..=count)
+            .filter(|&n| n == 1 || n == count || n.abs_diff(current) <= 2)
+            .collect();
+        assert_eq!(linked, near, "page {current}");
+        // A gap stands wherever pages are left out, and nowhere else.
+        let mut expected = vec![near[0].to_string()];
+        for pair in near.windows(2) {
+            if pair[1] > pair[0] + 1 {
+                expected.push("…".into());
+            }
+            expected.push(pair[1].to_string());
+        }
+        assert_eq!(shown, expected, "page {current}");
+    }
+    assert_eq!(reached.len(), count, "every page is linked from another");
+    assert!(
+        !site
+            .path(&format!("public/ondertekenaars/pagina/{}", count + 1))
+            .exists()
+    );
+}

@@ -186,44 +186,66 @@ fn a_rebuild_renders_only_what_changed_and_serves_what_a_full_build_makes() {
     assert!(server.interrupt().success());
 }
 
-#[test]
-fn a_change_to_examples_text_alone_is_patched_into_the_last_build_and_any_other_is_not() {
-    use oproep::cache::{BuildCache, Changes};
-    use std::collections::BTreeMap;
-    type Files = BTreeMap<PathBuf, Vec<u8>>;
-    let site = Site::new();
-    let options = oproep::BuildOptions::new(site.dir.path());
-    let mut cache = BuildCache::default();
-    let mut served = Files::new();
-    // Rebuilds as `serve` does and takes the files in as it does; returns whether it patched,
-    // the paths of the files it rendered, and all the files served after it.
-    let mut rebuild = |changed: &[&str], themes_changed: bool| {
-        let changes = Changes::Paths(changed.iter().map(PathBuf::from).collect());
-        let rerendered = oproep::rerender(&options, &mut cache, changes, themes_changed)?;
+/// Rebuilds a site as `serve` does, keeps the files it serves as `serve` does, and compares
+/// them with the site rendered whole from scratch.
+struct Served {
+    options: oproep::BuildOptions,
+    cache: oproep::cache::BuildCache,
+    files: std::collections::BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl Served {
+    fn new(site: &Site) -> Served {
+        Served {
+            options: oproep::BuildOptions::new(site.dir.path()),
+            cache: Default::default(),
+            files: Default::default(),
+        }
+    }
+
+    /// Rebuilds after `changed` (paths in `content/`); returns whether the build was patched
+    /// into the last one and the paths of the files it rendered.
+    fn rebuild(
+        &mut self,
+        changed: &[&str],
+        themes_changed: bool,
+    ) -> oproep::Result<(bool, Vec<String>)> {
+        let changes = oproep::cache::Changes::Paths(changed.iter().map(PathBuf::from).collect());
+        let rerendered = oproep::rerender(&self.options, &mut self.cache, changes, themes_changed)?;
         if !rerendered.partial {
-            served.clear();
+            self.files.clear();
         }
         let mut paths: Vec<String> = Vec::new();
         for file in &rerendered.files {
-            served.insert(file.path.clone(), bytes_of(file));
+            self.files.insert(file.path.clone(), bytes_of(file));
             paths.push(file.path.display().to_string());
         }
         paths.sort();
-        Ok::<_, oproep::Error>((rerendered.partial, paths, served.clone()))
-    };
-    let whole = |served: &Files, what: &str| {
-        let fresh = oproep::render_site(&options).unwrap();
-        let fresh: Files = fresh
-            .files
-            .iter()
-            .map(|f| (f.path.clone(), bytes_of(f)))
-            .collect();
-        assert!(
-            *served == fresh,
-            "{what}: the site served is not the site rendered whole"
-        );
-    };
-    let (patched, _, _) = rebuild(&[], false).unwrap();
+        Ok((rerendered.partial, paths))
+    }
+
+    fn page(&self, path: &str) -> String {
+        String::from_utf8_lossy(&self.files[&PathBuf::from(path)]).into_owned()
+    }
+
+    fn assert_whole(&self, what: &str) {
+        let fresh = oproep::render_site(&self.options).unwrap();
+        assert_eq!(self.files.len(), fresh.files.len(), "{what}: other files");
+        for file in &fresh.files {
+            assert!(
+                self.files.get(&file.path) == Some(&bytes_of(file)),
+                "{what}: {} is not what the site rendered whole has",
+                file.path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_change_to_examples_text_alone_is_patched_into_the_last_build_and_any_other_is_not() {
+    let site = Site::new();
+    let mut served = Served::new(&site);
+    let (patched, _) = served.rebuild(&[], false).unwrap();
     assert!(!patched, "a first build renders everything");
 
     // Text below the front matter, saved the way editors do, through a temporary file that is
@@ -232,22 +254,24 @@ fn a_change_to_examples_text_alone_is_patched_into_the_last_build_and_any_other_
     let front_matter = "---\ntitle: Zwemles\nplace: Hilversum\nactors: [gemeenten]\ncalls: [ruimte]\nthemes: [sport]\n---\n";
     site.write(zwemles, &format!("{front_matter}Nu ook op zondag.\n"));
     let temporary = "voorbeelden/zwemles.md.tmp";
-    let (patched, paths, now) = rebuild(&["voorbeelden/zwemles.md", temporary], false).unwrap();
+    let (patched, paths) = served
+        .rebuild(&["voorbeelden/zwemles.md", temporary], false)
+        .unwrap();
     assert!(patched);
     assert_eq!(
         paths,
         ["voorbeelden/zwemles/index.html", "zoeken/index.json"]
     );
-    let page = &now[&PathBuf::from("voorbeelden/zwemles/index.html")];
-    assert!(String::from_utf8_lossy(page).contains("Nu ook op zondag."));
-    whole(&now, "the text of an example");
+    let page = served.page("voorbeelden/zwemles/index.html");
+    assert!(page.contains("Nu ook op zondag."));
+    served.assert_whole("the text of an example");
 
     // Anything more is rendered whole, and comes out the same.
     macro_rules! whole_after {
         ($changed:expr, $themes_changed:expr, $what:expr $(,)?) => {
-            let (patched, _, now) = rebuild($changed, $themes_changed).unwrap();
+            let (patched, _) = served.rebuild($changed, $themes_changed).unwrap();
             assert!(!patched, "{} is rendered whole", $what);
-            whole(&now, $what);
+            served.assert_whole($what);
         };
     }
     site.write(zwemles, &format!("{front_matter}Nu ook op maandag.\n"));
@@ -285,7 +309,9 @@ fn a_change_to_examples_text_alone_is_patched_into_the_last_build_and_any_other_
         &format!("{front_matter}Kapot: [de link](/bestaat-niet/\n"),
     );
     site.write("content/over.md", "---\ntitle: [Over\n---\n");
-    let error = rebuild(&["voorbeelden/wijkacademie.md", "over.md"], false).err();
+    let error = served
+        .rebuild(&["voorbeelden/wijkacademie.md", "over.md"], false)
+        .err();
     let error = error
         .expect("a broken front matter fails the build")
         .to_string();
@@ -298,9 +324,93 @@ fn a_change_to_examples_text_alone_is_patched_into_the_last_build_and_any_other_
         "the fix",
     );
     site.write(wijkacademie, &format!("{front_matter}En nog beter.\n"));
-    let (patched, _, now) = rebuild(&["voorbeelden/wijkacademie.md"], false).unwrap();
+    let (patched, _) = served
+        .rebuild(&["voorbeelden/wijkacademie.md"], false)
+        .unwrap();
     assert!(patched, "after a good build, text is patched again");
-    whole(&now, "the text after a failed build");
+    served.assert_whole("the text after a failed build");
+}
+
+/// Adding, changing or removing a signatory re-renders the pages that show signatories and
+/// the names' data files, and nothing else, while the number of pages of names stays the same;
+/// one more page of names, and the site is rendered whole.
+#[test]
+fn a_change_to_the_signatories_is_patched_while_their_pages_stay_as_many() {
+    use oproep::model::Signatory;
+    use oproep::signing::store::{self, SignatoryData};
+    let site = Site::new();
+    let content = site.path("content");
+    let signatory = |i: usize| Signatory {
+        name: format!("Naam {i:05}"),
+        function: None,
+        organisation: None,
+        place: Some(["Ede", "Zwolle"][i % 2].to_string()),
+        date: "2021-03-04".parse().unwrap(),
+        category: None,
+        publish: !i.is_multiple_of(5),
+        highlight: false,
+        sender: Some(format!("afzender-{i}")),
+    };
+    let mut data = SignatoryData {
+        signatories: (0..1100).map(signatory).collect(),
+        ..Default::default()
+    };
+    store::save(&content, &data).unwrap();
+    let mut served = Served::new(&site);
+    let (patched, all) = served.rebuild(&[], false).unwrap();
+    assert!(!patched);
+
+    data.signatories.push(signatory(7001));
+    store::save(&content, &data).unwrap();
+    let (patched, paths) = served.rebuild(&["signatories.yaml"], false).unwrap();
+    assert!(patched, "one more signatory is patched in");
+    assert!(paths.len() < all.len() / 2, "{paths:?}");
+    assert!(
+        paths.iter().all(|p| !p.starts_with("voorbeelden/")),
+        "{paths:?}"
+    );
+    assert!(
+        served
+            .page("ondertekenaars/pagina/2/index.html")
+            .contains("Naam 07001")
+    );
+    assert!(
+        served.page("index.html").contains(">1101<"),
+        "the count on the home page"
+    );
+    served.assert_whole("one signatory added");
+
+    // One who did not consent to their name being shown: counted, not named.
+    data.signatories[7].name = "Verborgen <Naam>".into();
+    data.signatories[7].publish = false;
+    store::save(&content, &data).unwrap();
+    let (patched, _) = served.rebuild(&["signatories.yaml"], false).unwrap();
+    assert!(patched);
+    assert!(
+        !served
+            .files
+            .values()
+            .any(|bytes| { String::from_utf8_lossy(bytes).contains("Verborgen") })
+    );
+    served.assert_whole("consent withdrawn");
+
+    data.signatories.remove(3);
+    store::save(&content, &data).unwrap();
+    assert!(served.rebuild(&["signatories.yaml"], false).unwrap().0);
+    served.assert_whole("one signatory removed");
+
+    // Enough for a third page of names: every page's links change, so the site is rendered
+    // whole.
+    data.signatories.extend((2000..2300).map(signatory));
+    store::save(&content, &data).unwrap();
+    let (patched, _) = served.rebuild(&["signatories.yaml"], false).unwrap();
+    assert!(!patched, "a new page of names is rendered whole");
+    assert!(
+        served
+            .files
+            .contains_key(&PathBuf::from("ondertekenaars/pagina/3/index.html"))
+    );
+    served.assert_whole("a third page");
 }
 
 /// The page at `url_path` (`voorbeelden/zwemles/`) in a site rendered in memory.

@@ -215,8 +215,6 @@ pub struct BuildCache {
     pub(crate) templates: Memo<Arc<Templates>>,
     /// Examples' entries in the search index, as JSON, by what they are made from.
     pub(crate) search_entries: Memo<Arc<str>>,
-    /// The whole search index, by its entries.
-    pub(crate) search_index: Memo<Arc<[u8]>>,
     /// Which content files were read, and which need not be read again.
     pub(crate) reads: FileReads,
     /// The last whole build, for `serve` to patch (see [`crate::rerender`]).
@@ -266,7 +264,7 @@ impl BuildCache {
     }
 
     /// Every memo, each named once.
-    fn memos(&mut self) -> [&mut dyn Tidy; 14] {
+    fn memos(&mut self) -> [&mut dyn Tidy; 13] {
         [
             &mut self.reads.stamps,
             &mut self.files,
@@ -279,7 +277,6 @@ impl BuildCache {
             &mut self.fingerprints,
             &mut self.templates,
             &mut self.search_entries,
-            &mut self.search_index,
             &mut self.example_cards,
             &mut self.facets,
         ]

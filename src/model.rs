@@ -358,6 +358,17 @@ impl Signatories {
     pub fn iter(&self) -> impl Iterator<Item = &Signatory> {
         self.blocks.iter().flat_map(|block| block.iter())
     }
+
+    pub fn blocks(&self) -> &[std::sync::Arc<[Signatory]>] {
+        &self.blocks
+    }
+
+    /// The block that holds signatory `index`, and where in it.
+    pub fn locate(&self, index: usize) -> (usize, usize) {
+        let block = self.ends.partition_point(|&end| end <= index);
+        let start = block.checked_sub(1).map_or(0, |before| self.ends[before]);
+        (block, index - start)
+    }
 }
 
 impl From<Vec<Signatory>> for Signatories {
@@ -370,9 +381,8 @@ impl std::ops::Index<usize> for Signatories {
     type Output = Signatory;
 
     fn index(&self, index: usize) -> &Signatory {
-        let block = self.ends.partition_point(|&end| end <= index);
-        let start = block.checked_sub(1).map_or(0, |before| self.ends[before]);
-        &self.blocks[block][index - start]
+        let (block, within) = self.locate(index);
+        &self.blocks[block][within]
     }
 }
 

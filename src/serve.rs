@@ -68,9 +68,26 @@ pub enum Rebuild {
     },
 }
 
-/// Output path -> bytes. The paths are hashed with FxHash: 10,000 of them go into a new map on
+/// Output path -> file. The paths are hashed with FxHash: 10,000 of them go into a new map on
 /// every rebuild.
-type ServedFiles = HashMap<String, Arc<[u8]>, rustc_hash::FxBuildHasher>;
+type ServedFiles = HashMap<String, ServedFile, rustc_hash::FxBuildHasher>;
+
+/// A file as served. Its parts, shared with the build's cache, are joined when it is asked for
+/// rather than on every rebuild (see [`Contents::JsonArray`]).
+#[derive(Debug, Clone, PartialEq)]
+enum ServedFile {
+    Bytes(Arc<[u8]>),
+    JsonArray(Arc<[Arc<str>]>),
+}
+
+impl ServedFile {
+    fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self {
+            ServedFile::Bytes(bytes) => bytes[..].into(),
+            ServedFile::JsonArray(elements) => crate::render::join_json_array(elements).into(),
+        }
+    }
+}
 
 /// The site as served.
 #[derive(Default)]
@@ -271,12 +288,13 @@ fn files_of(files: Vec<OutputFile>) -> Result<ServedFiles> {
     files
         .into_iter()
         .filter_map(|file| {
-            let bytes: Arc<[u8]> = match file.contents {
-                Contents::Bytes(b) => Arc::from(b),
-                Contents::Shared(b) => b,
-                Contents::Embedded(b) => Arc::from(b),
+            let bytes = match file.contents {
+                Contents::Bytes(b) => ServedFile::Bytes(Arc::from(b)),
+                Contents::Shared(b) => ServedFile::Bytes(b),
+                Contents::JsonArray(elements) => ServedFile::JsonArray(elements),
+                Contents::Embedded(b) => ServedFile::Bytes(Arc::from(b)),
                 Contents::CopyOf(path) => match std::fs::read(&path) {
-                    Ok(bytes) => Arc::from(bytes),
+                    Ok(bytes) => ServedFile::Bytes(Arc::from(bytes)),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
                     Err(e) => return Some(Err(Error::io("cannot read", &path, e))),
                 },
@@ -520,7 +538,7 @@ async fn file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     } else {
         (StatusCode::NOT_FOUND, "404.html".to_string())
     };
-    let Some(bytes) = served.files.get(&key) else {
+    let Some(file) = served.files.get(&key) else {
         // Nothing was ever built: still show the error.
         let page = inject(
             b"<!DOCTYPE html><title>oproep</title><body></body>",
@@ -529,10 +547,11 @@ async fn file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         );
         return html_response(StatusCode::SERVICE_UNAVAILABLE, page);
     };
+    let bytes = file.bytes();
     if key.ends_with(".html") {
-        html_response(status, inject(bytes, served.error.as_deref(), true))
+        html_response(status, inject(&bytes, served.error.as_deref(), true))
     } else {
-        let mut response = Response::new(Body::from(bytes.to_vec()));
+        let mut response = Response::new(Body::from(bytes.into_owned()));
         *response.status_mut() = status;
         response.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -620,7 +639,7 @@ mod tests {
         let mut paths: Vec<&str> = files.keys().map(String::as_str).collect();
         paths.sort();
         assert_eq!(paths, ["index.html", "plaatje.png"]);
-        assert_eq!(&*files["plaatje.png"], b"png");
+        assert_eq!(&*files["plaatje.png"].bytes(), b"png");
         // A folder where a file should be is an error other than "not found".
         let error = files_of(vec![copy("map", dir.path().to_path_buf())]).unwrap_err();
         assert!(error.to_string().contains("cannot read"), "{error}");

@@ -653,6 +653,7 @@ fn bytes_of(file: &oproep::render::OutputFile) -> Vec<u8> {
     match &file.contents {
         Contents::Bytes(bytes) => bytes.clone(),
         Contents::Shared(bytes) => bytes.to_vec(),
+        Contents::JsonArray(elements) => oproep::render::join_json_array(elements),
         Contents::Embedded(bytes) => bytes.to_vec(),
         Contents::CopyOf(path) => std::fs::read(path).unwrap(),
     }

@@ -36,9 +36,28 @@ pub enum Contents {
     Bytes(Vec<u8>),
     /// Also kept by the cache of `serve`.
     Shared(Arc<[u8]>),
+    /// A JSON array of these elements, each shared with the cache of `serve`, joined only
+    /// when written or served: with 10,000 examples the search index is 20 MB, and joining it
+    /// anew was most of the time `serve` took for a saved example.
+    JsonArray(Arc<[Arc<str>]>),
     Embedded(&'static [u8]),
     /// Copied from this file as it is.
     CopyOf(PathBuf),
+}
+
+/// The bytes of a JSON array of `elements`.
+pub fn join_json_array(elements: &[Arc<str>]) -> Vec<u8> {
+    let length = elements.iter().map(|e| e.len() + 1).sum::<usize>() + 1;
+    let mut json = Vec::with_capacity(length);
+    json.push(b'[');
+    for (i, element) in elements.iter().enumerate() {
+        if i > 0 {
+            json.push(b',');
+        }
+        json.extend_from_slice(element.as_bytes());
+    }
+    json.push(b']');
+    json
 }
 
 #[derive(Debug, Clone)]
@@ -154,7 +173,8 @@ pub fn patch_signatories(
         shared,
         shared_keys,
     } = rendered;
-    let list = views::signatory_list(site, theme, Some(cache), signatories_key);
+    let previous = Some(&*views.signatories);
+    let list = views::signatory_list(site, theme, Some(cache), signatories_key, previous);
     let (old, feed) = (&views.signatories, "atom.xml");
     if list.page_count() != old.page_count()
         || list.chunks_len() != old.chunks_len()
@@ -1129,25 +1149,23 @@ fn discovery_files(
 fn search_index_file(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> OutputFile {
     OutputFile {
         path: PathBuf::from(format!("{}/index.json", site.settings.paths.search)),
-        contents: Contents::Shared(search_index(site, views, cache)),
+        contents: Contents::JsonArray(search_index(site, views, cache)),
     }
 }
 
 /// A small index for the search page: title, URL and plain text of each page, as JSON.
 ///
-/// With thousands of examples it is megabytes: it is written once into its final buffer, and
-/// `serve` keeps it whole while no entry changed (as when someone signs).
-fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> Arc<[u8]> {
+/// With thousands of examples it is megabytes: its entries are kept apart (see
+/// [`Contents::JsonArray`]), and `serve` keeps each example's from one build to the next.
+fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> Arc<[Arc<str>]> {
     #[derive(Serialize)]
     struct Entry<'a> {
         title: &'a str,
         url: &'a str,
         text: String,
     }
-    // Each entry with the key `serve` keeps it under, if it keeps it (the examples').
-    let json = |entry: Entry| -> (Arc<str>, Option<Key>) {
-        let json = serde_json::to_string(&entry).expect("strings always serialize");
-        (Arc::from(json), None)
+    let json = |entry: Entry| -> Arc<str> {
+        Arc::from(serde_json::to_string(&entry).expect("strings always serialize"))
     };
     let sv = &views.site;
     let mut entries = vec![json(Entry {
@@ -1184,13 +1202,13 @@ fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> A
         let inputs = views.example_inputs.get(i).copied().flatten();
         match cache.zip(inputs) {
             Some((cache, key)) => {
-                let entry = cache.search_entries.get_or(key, || Ok(make().0));
+                let entry = cache.search_entries.get_or(key, || Ok(make()));
                 let entry = entry.expect("making an entry does not fail");
                 debug_assert!(
-                    entry == make().0,
+                    entry == make(),
                     "a search entry found by its files' hash differs from a fresh one"
                 );
-                (entry, Some(key))
+                entry
             }
             None => make(),
         }
@@ -1217,40 +1235,7 @@ fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> A
             text: body.plain_text().to_string(),
         }));
     }
-    // Written straight into the shared buffer: with 10,000 examples the index is 20 MB, and
-    // copying it once more was a few milliseconds of every rebuild.
-    let write = || -> Arc<[u8]> {
-        let length = entries.iter().map(|(e, _)| e.len() + 1).sum::<usize>() + 1;
-        let mut json = Arc::<[u8]>::new_uninit_slice(length);
-        let buffer = Arc::get_mut(&mut json).expect("not shared yet");
-        let mut at = 0;
-        let mut put = |bytes: &[u8]| {
-            buffer[at..at + bytes.len()].write_copy_of_slice(bytes);
-            at += bytes.len();
-        };
-        put(b"[");
-        for (i, (entry, _)) in entries.iter().enumerate() {
-            put(if i > 0 { b"," } else { b"" });
-            put(entry.as_bytes());
-        }
-        put(b"]");
-        assert_eq!(at, length, "every byte of the index is written");
-        // SAFETY: the assertion above: `put` wrote every byte from 0 to `length`, in order.
-        unsafe { json.assume_init() }
-    };
-    let Some(cache) = cache else {
-        return write();
-    };
-    // Kept under its entries, each example's by its key rather than its text.
-    let stand_ins: Vec<Key> = entries
-        .iter()
-        .map(|(entry, key)| key.unwrap_or_else(|| crate::cache::key(&[entry.as_bytes()])))
-        .collect();
-    let parts: Vec<&[u8]> = stand_ins.iter().map(|k| &k.as_bytes()[..]).collect();
-    cache
-        .search_index
-        .get_or(crate::cache::key(&parts), || Ok(write()))
-        .expect("writing the index does not fail")
+    entries.into()
 }
 
 /// The text of an HTML fragment, without tags, with entities decoded and whitespace collapsed.

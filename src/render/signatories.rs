@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::model::Signatories;
+use crate::model::{Signatories, Signatory};
 use crate::theme::long_date;
 
 /// Names per page of the signatories list: keeps each page a few tens of kilobytes.
@@ -74,6 +74,9 @@ pub struct SignatoryList {
     /// The hash `serve` keeps the list under, from the signatory file and the list's settings.
     /// Only then are the HTML and data below kept once made; one build keeps nothing.
     pub key: Option<crate::cache::Key>,
+    /// When kept: what the list shows of each signatory, block by block, as the signatories'
+    /// blocks are (see [`Rows`]).
+    rows: Option<Vec<Arc<Rows>>>,
     pages_html: Vec<OnceLock<Arc<str>>>,
     highlighted_html: OnceLock<Arc<str>>,
     named_html: OnceLock<Arc<str>>,
@@ -81,12 +84,15 @@ pub struct SignatoryList {
 }
 
 impl SignatoryList {
+    /// With a `key`, the list is kept (see [`Self::key`]); then the signatories' rows are
+    /// taken from `previous` for each block it has too.
     pub fn new(
         signatories: Arc<Signatories>,
         versions: &[NaiveDate],
         goal: Option<u64>,
         strings: Strings,
         key: Option<crate::cache::Key>,
+        previous: Option<&SignatoryList>,
     ) -> Self {
         // One pass in the file's order: looking a signatory up by index searches its block.
         let (mut highlighted, mut named) = (Vec::new(), Vec::new());
@@ -102,9 +108,17 @@ impl SignatoryList {
             .filter(|g| *g > 0)
             .map(|g| ((total as u64 * 100) / g).min(100));
         let published_ones = || signatories.iter().filter(|s| s.publish);
+        let rows = key.map(|_| Rows::of(&signatories, versions, &strings, previous));
         // Sorting the names takes as long as the rest together.
         let ((), (places, categories, chart_over_time)) = rayon::join(
-            || named.sort_by_cached_key(|&i| signatories[i].name.to_lowercase()),
+            || match &rows {
+                Some(rows) => {
+                    use rayon::slice::ParallelSliceMut;
+                    let keys: Vec<&str> = rows.iter().flat_map(|r| r.sort_keys()).collect();
+                    named.par_sort_by(|&a, &b| keys[a].cmp(keys[b]));
+                }
+                None => named.sort_by_cached_key(|&i| sort_key(&signatories[i])),
+            },
             || {
                 (
                     count_by(published_ones().filter_map(|s| s.place.as_deref())),
@@ -138,6 +152,7 @@ impl SignatoryList {
             named,
             strings,
             key,
+            rows,
             signatories,
         }
     }
@@ -159,26 +174,7 @@ impl SignatoryList {
     }
 
     fn view(&self, index: usize) -> SignatoryView<'_> {
-        let s = &self.signatories[index];
-        let versions = &self.versions;
-        // Versions are sorted; someone who signed before the first counts for the first.
-        let version = (versions.len() > 1).then(|| {
-            versions
-                .iter()
-                .rev()
-                .find(|v| **v <= s.date)
-                .copied()
-                .unwrap_or(versions[0])
-        });
-        SignatoryView {
-            version,
-            name: &s.name,
-            function: s.function.as_deref(),
-            organisation: s.organisation.as_deref(),
-            place: s.place.as_deref(),
-            category: s.category.as_deref(),
-            highlight: s.highlight,
-        }
+        view(&self.signatories[index], &self.versions)
     }
 
     /// The list items of page `number` (from 1) of the named signatories.
@@ -216,43 +212,20 @@ impl SignatoryList {
     /// The list items for these signatories. Made here rather than in a template: a list of
     /// tens of thousands of names is the one place where the template engine is too slow.
     fn items_html(&self, indexes: &[usize]) -> String {
-        use html_escape::encode_safe_to_string as escape_into;
-        let strings = &self.strings;
-        // A handful of versions: their labels are made once, not once per name.
-        let mut version_labels: BTreeMap<NaiveDate, String> = BTreeMap::new();
         let mut html = String::with_capacity(indexes.len() * 120);
-        for s in indexes.iter().map(|&i| self.view(i)) {
-            html.push_str("<li><span class=\"name\">");
-            escape_into(s.name, &mut html);
-            html.push_str("</span>");
-            if let Some(version) = &s.version {
-                let label = version_labels.entry(*version).or_insert_with(|| {
-                    let date = long_date(*version, &strings.months);
-                    format!(
-                        "<span class=\"version\">{} {}</span>",
-                        escape(&strings.version),
-                        escape(&date)
-                    )
-                });
-                html.push_str(label);
-            }
-            if s.function.is_some() || s.organisation.is_some() {
-                html.push_str("<span class=\"role\">");
-                let role = [s.function, s.organisation].into_iter().flatten();
-                for (i, part) in role.enumerate() {
-                    if i > 0 {
-                        html.push_str(", ");
-                    }
-                    escape_into(part, &mut html);
+        match &self.rows {
+            Some(rows) => {
+                for &i in indexes {
+                    let (block, j) = self.signatories.locate(i);
+                    html.push_str(rows[block].item(j));
                 }
-                html.push_str("</span>");
             }
-            if let Some(place) = s.place {
-                html.push_str("<span class=\"place\">");
-                escape_into(place, &mut html);
-                html.push_str("</span>");
+            None => {
+                let mut labels = VersionLabels::new(&self.strings);
+                for &i in indexes {
+                    push_item(&mut html, &self.view(i), &mut labels);
+                }
             }
-            html.push_str("</li>\n");
         }
         html
     }
@@ -270,28 +243,208 @@ impl SignatoryList {
     /// category]`.
     pub fn chunk(&self, index: usize) -> Arc<[u8]> {
         self.kept(&self.chunks[index], || {
-            let rows: Vec<[&str; 5]> = self
+            let indexes = self
                 .highlighted
                 .iter()
                 .chain(&self.named)
                 .skip(index * CHUNK_SIZE)
-                .take(CHUNK_SIZE)
-                .map(|&i| {
-                    let s = &self.signatories[i];
-                    [
-                        &s.name,
-                        s.function.as_deref().unwrap_or(""),
-                        s.organisation.as_deref().unwrap_or(""),
-                        s.place.as_deref().unwrap_or(""),
-                        s.category.as_deref().unwrap_or(""),
-                    ]
-                })
-                .collect();
-            serde_json::to_vec(&rows)
-                .expect("strings always serialize")
-                .into()
+                .take(CHUNK_SIZE);
+            let mut json = b"[".to_vec();
+            for (n, &i) in indexes.enumerate() {
+                if n > 0 {
+                    json.push(b',');
+                }
+                match &self.rows {
+                    Some(rows) => {
+                        let (block, j) = self.signatories.locate(i);
+                        json.extend_from_slice(rows[block].row(j).as_bytes());
+                    }
+                    None => push_row(&mut json, &self.signatories[i]),
+                }
+            }
+            json.push(b']');
+            json.into()
         })
     }
+}
+
+/// What the list shows of each signatory of one block of the signatory file: made once and
+/// kept while the block is, so that when someone signs `serve` makes these for one block
+/// rather than for 100,000 signatories. Unpublished signatories have an empty item and row.
+struct Rows {
+    sort_keys: Vec<Box<str>>,
+    /// Each signatory's list item, one after another; the j-th ends at `item_ends[j]`.
+    items: String,
+    item_ends: Vec<usize>,
+    /// Likewise each signatory's row in the data files.
+    rows: String,
+    row_ends: Vec<usize>,
+    /// What the items were made with: rows are taken over only from a list made the same.
+    versions: Vec<NaiveDate>,
+    strings: Arc<Strings>,
+}
+
+impl Rows {
+    /// The rows of each block of `signatories`, taken from `previous` where it has the block.
+    fn of(
+        signatories: &Signatories,
+        versions: &[NaiveDate],
+        strings: &Strings,
+        previous: Option<&SignatoryList>,
+    ) -> Vec<Arc<Rows>> {
+        use rayon::prelude::*;
+        let strings = Arc::new(strings.clone());
+        // Blocks by address: a block the previous list holds is alive, so its address is its.
+        let kept: rustc_hash::FxHashMap<usize, &Arc<Rows>> = previous
+            .and_then(|previous| Some((previous, previous.rows.as_ref()?)))
+            .map(|(previous, rows)| {
+                let blocks = previous.signatories.blocks().iter();
+                blocks
+                    .zip(rows)
+                    .filter(|(_, rows)| rows.versions == versions && *rows.strings == *strings)
+                    .map(|(block, rows)| (block.as_ptr() as usize, rows))
+                    .collect()
+            })
+            .unwrap_or_default();
+        signatories
+            .blocks()
+            .par_iter()
+            .map(|block| match kept.get(&(block.as_ptr() as usize)) {
+                Some(rows) => Arc::clone(rows),
+                None => Arc::new(Rows::new(block, versions, strings.clone())),
+            })
+            .collect()
+    }
+
+    fn new(block: &[Signatory], versions: &[NaiveDate], strings: Arc<Strings>) -> Rows {
+        let mut labels = VersionLabels::new(&strings);
+        let (mut items, mut item_ends) = (String::new(), Vec::with_capacity(block.len()));
+        let (mut rows, mut row_ends) = (Vec::new(), Vec::with_capacity(block.len()));
+        for s in block {
+            if s.publish {
+                push_item(&mut items, &view(s, versions), &mut labels);
+                push_row(&mut rows, s);
+            }
+            item_ends.push(items.len());
+            row_ends.push(rows.len());
+        }
+        Rows {
+            sort_keys: block.iter().map(|s| sort_key(s).into()).collect(),
+            items,
+            item_ends,
+            rows: String::from_utf8(rows).expect("JSON is UTF-8"),
+            row_ends,
+            versions: versions.to_vec(),
+            strings: strings.clone(),
+        }
+    }
+
+    fn sort_keys(&self) -> impl Iterator<Item = &str> {
+        self.sort_keys.iter().map(|key| &**key)
+    }
+
+    fn item(&self, j: usize) -> &str {
+        let start = j.checked_sub(1).map_or(0, |before| self.item_ends[before]);
+        &self.items[start..self.item_ends[j]]
+    }
+
+    fn row(&self, j: usize) -> &str {
+        let start = j.checked_sub(1).map_or(0, |before| self.row_ends[before]);
+        &self.rows[start..self.row_ends[j]]
+    }
+}
+
+/// Names are listed in alphabetical order, whatever their case.
+fn sort_key(signatory: &Signatory) -> String {
+    signatory.name.to_lowercase()
+}
+
+fn view<'a>(s: &'a Signatory, versions: &[NaiveDate]) -> SignatoryView<'a> {
+    // Versions are sorted; someone who signed before the first counts for the first.
+    let version = (versions.len() > 1).then(|| {
+        versions
+            .iter()
+            .rev()
+            .find(|v| **v <= s.date)
+            .copied()
+            .unwrap_or(versions[0])
+    });
+    SignatoryView {
+        version,
+        name: &s.name,
+        function: s.function.as_deref(),
+        organisation: s.organisation.as_deref(),
+        place: s.place.as_deref(),
+        category: s.category.as_deref(),
+        highlight: s.highlight,
+    }
+}
+
+/// The label of each version someone signed: a handful, made once, not once per name.
+struct VersionLabels<'a> {
+    strings: &'a Strings,
+    made: BTreeMap<NaiveDate, String>,
+}
+
+impl<'a> VersionLabels<'a> {
+    fn new(strings: &'a Strings) -> Self {
+        VersionLabels {
+            strings,
+            made: BTreeMap::new(),
+        }
+    }
+
+    fn of(&mut self, version: NaiveDate) -> &str {
+        let strings = self.strings;
+        self.made.entry(version).or_insert_with(|| {
+            let date = long_date(version, &strings.months);
+            format!(
+                "<span class=\"version\">{} {}</span>",
+                escape(&strings.version),
+                escape(&date)
+            )
+        })
+    }
+}
+
+/// One signatory's list item.
+fn push_item(html: &mut String, s: &SignatoryView, labels: &mut VersionLabels) {
+    use html_escape::encode_safe_to_string as escape_into;
+    html.push_str("<li><span class=\"name\">");
+    escape_into(s.name, html);
+    html.push_str("</span>");
+    if let Some(version) = s.version {
+        html.push_str(labels.of(version));
+    }
+    if s.function.is_some() || s.organisation.is_some() {
+        html.push_str("<span class=\"role\">");
+        let role = [s.function, s.organisation].into_iter().flatten();
+        for (i, part) in role.enumerate() {
+            if i > 0 {
+                html.push_str(", ");
+            }
+            escape_into(part, html);
+        }
+        html.push_str("</span>");
+    }
+    if let Some(place) = s.place {
+        html.push_str("<span class=\"place\">");
+        escape_into(place, html);
+        html.push_str("</span>");
+    }
+    html.push_str("</li>\n");
+}
+
+/// One signatory's row in the data files: `[name, function, organisation, place, category]`.
+fn push_row(json: &mut Vec<u8>, s: &Signatory) {
+    let row = [
+        &s.name,
+        s.function.as_deref().unwrap_or(""),
+        s.organisation.as_deref().unwrap_or(""),
+        s.place.as_deref().unwrap_or(""),
+        s.category.as_deref().unwrap_or(""),
+    ];
+    serde_json::to_writer(json, &row).expect("strings always serialize");
 }
 
 /// Counts per value, most first, then by name.
@@ -323,7 +476,7 @@ fn count_by<'a>(values: impl Iterator<Item = &'a str>) -> Vec<CountBy> {
 }
 
 /// The chart labels, from the theme's strings.
-#[derive(Serialize)]
+#[derive(Serialize, Clone, PartialEq)]
 pub struct Strings {
     /// "versie", before the date of the version someone signed.
     pub version: String,
@@ -484,7 +637,14 @@ mod tests {
         let count = all.len();
         let key = crate::cache::key(&[b"test"]);
         for key in [None, Some(key)] {
-            let list = SignatoryList::new(Arc::new(all.clone().into()), &[], None, strings(), key);
+            let list = SignatoryList::new(
+                Arc::new(all.clone().into()),
+                &[],
+                None,
+                strings(),
+                key,
+                None,
+            );
             assert_eq!(list.page_count(), 3);
             let named = list.named_html();
             assert_eq!(named.matches("<li>").count(), count);
@@ -505,44 +665,99 @@ mod tests {
     /// must not depend on where the blocks end.
     #[test]
     fn the_list_is_the_same_whichever_blocks_the_signatories_come_in() {
-        let all: Vec<Signatory> = (0..CHUNK_SIZE + 700)
-            .map(|i| {
-                let place = ["Ede", "ede", "Zwolle", "Assen"][i % 4];
-                let date = format!("2021-{:02}-{:02}", i % 12 + 1, i % 28 + 1);
-                let mut s = signatory(
-                    &format!("Naam {:05}", (i * 7919) % 100_000),
-                    place,
-                    &date,
-                    i % 3 > 0,
-                );
-                s.highlight = i.is_multiple_of(500);
-                s
-            })
+        let signatory_number = |i: usize| {
+            let place = ["Ede", "ede", "Zwolle", "Assen"][i % 4];
+            let date = format!("2021-{:02}-{:02}", i % 12 + 1, i % 28 + 1);
+            // Every 7th name differs from another only in case: sorted as met in the file.
+            let name = match i % 7 {
+                0 => format!("NAAM {:05} <b>", (i * 7919) % 100_000 / 7),
+                _ => format!("Naam {:05} <b>", (i * 7919) % 100_000 / 7),
+            };
+            let mut s = signatory(&name, place, &date, i % 3 > 0);
+            s.highlight = i.is_multiple_of(500);
+            s.function = i.is_multiple_of(2).then(|| "wijk\"werker\"".to_string());
+            s
+        };
+        let all: Vec<Signatory> = (0..CHUNK_SIZE + 700).map(signatory_number).collect();
+        let versions: Vec<NaiveDate> = ["2021-01-01", "2021-06-01"]
+            .iter()
+            .map(|d| d.parse().unwrap())
             .collect();
-        let whole = SignatoryList::new(Arc::new(all.clone().into()), &[], None, strings(), None);
-        let mut blocks: Vec<Arc<[Signatory]>> = Vec::new();
-        let mut rest = &all[..];
-        for size in [1, 0, 333, 2500, 4000].into_iter().cycle() {
-            if rest.is_empty() {
-                break;
+        let list = |signatories: Signatories, key, previous| {
+            let signatories = Arc::new(signatories);
+            SignatoryList::new(signatories, &versions, None, strings(), key, previous)
+        };
+        let in_blocks = |all: &[Signatory]| {
+            let mut blocks: Vec<Arc<[Signatory]>> = Vec::new();
+            let mut rest = all;
+            for size in [1, 0, 333, 2500, 4000].into_iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (block, after) = rest.split_at(size.min(rest.len()));
+                blocks.push(block.into());
+                rest = after;
             }
-            let (block, after) = rest.split_at(size.min(rest.len()));
-            blocks.push(block.into());
-            rest = after;
-        }
-        let signatories = Signatories::from_blocks(blocks);
+            Signatories::from_blocks(blocks)
+        };
+        let signatories = in_blocks(&all);
         assert_eq!(signatories.len(), all.len());
         assert!(signatories.iter().eq(all.iter()));
         assert!((0..all.len()).all(|i| signatories[i] == all[i]));
-        let in_blocks = SignatoryList::new(Arc::new(signatories), &[], None, strings(), None);
-        assert_eq!(*in_blocks.named_html(), *whole.named_html());
-        assert_eq!(*in_blocks.highlighted_html(), *whole.highlighted_html());
-        assert_eq!(in_blocks.chunks_len(), whole.chunks_len());
-        for i in 0..whole.chunks_len() {
-            assert_eq!(in_blocks.chunk(i), whole.chunk(i));
-        }
-        assert_eq!(in_blocks.chart_over_time, whole.chart_over_time);
-        assert_eq!(in_blocks.chart_places, whole.chart_places);
+
+        let assert_same = |list: &SignatoryList, whole: &SignatoryList, what: &str| {
+            assert_eq!(*list.named_html(), *whole.named_html(), "{what}");
+            assert_eq!(
+                *list.highlighted_html(),
+                *whole.highlighted_html(),
+                "{what}"
+            );
+            assert_eq!(list.page_count(), whole.page_count(), "{what}");
+            for n in 1..=whole.page_count() {
+                assert_eq!(*list.page_html(n), *whole.page_html(n), "{what}");
+            }
+            assert_eq!(list.chunks_len(), whole.chunks_len(), "{what}");
+            for i in 0..whole.chunks_len() {
+                assert_eq!(list.chunk(i), whole.chunk(i), "{what}: chunk {i}");
+            }
+            assert_eq!(list.chart_over_time, whole.chart_over_time, "{what}");
+            assert_eq!(list.chart_places, whole.chart_places, "{what}");
+        };
+        let whole = list(all.clone().into(), None, None);
+        assert!(whole.named_html().contains("NAAM ") && whole.named_html().contains("&lt;b&gt;"));
+        assert!(whole.named_html().contains("class=\"version\""));
+        let key = Some(crate::cache::key(&[b"test"]));
+        assert_same(&list(in_blocks(&all), None, None), &whole, "in blocks");
+        let kept = list(signatories, key, None);
+        assert_same(&kept, &whole, "kept, in blocks");
+
+        // One more, and one changed, the other blocks as they were: the kept list takes their
+        // rows over, and is still what the whole list is.
+        let mut changed = all.clone();
+        changed[1000].name = "Anders".into();
+        changed.push(signatory_number(99_999));
+        let kept_blocks = kept.signatories.blocks();
+        let mut blocks: Vec<Arc<[Signatory]>> = kept_blocks[..kept_blocks.len() - 1].to_vec();
+        let last_start = all.len() - kept_blocks.last().unwrap().len();
+        blocks.push(changed[last_start..].into());
+        let changed_block = kept.signatories.locate(1000).0;
+        blocks[changed_block] = {
+            let start: usize = kept_blocks[..changed_block].iter().map(|b| b.len()).sum();
+            changed[start..start + kept_blocks[changed_block].len()].into()
+        };
+        let patched = list(Signatories::from_blocks(blocks), key, Some(&kept));
+        let rows = |list: &SignatoryList| list.rows.clone().unwrap();
+        let taken = rows(&patched)
+            .iter()
+            .zip(rows(&kept).iter())
+            .filter(|(new, old)| Arc::ptr_eq(new, old))
+            .count();
+        assert_eq!(
+            taken,
+            rows(&kept).len() - 2,
+            "all but the two changed blocks"
+        );
+        assert_same(&patched, &list(changed.into(), None, None), "patched");
     }
 
     #[test]
@@ -552,7 +767,7 @@ mod tests {
             signatory("a", "den haag", "2021-01-01", true),
             signatory("Verborgen", "Utrecht", "2021-01-03", false),
         ];
-        let list = SignatoryList::new(Arc::new(all.into()), &[], Some(10), strings(), None);
+        let list = SignatoryList::new(Arc::new(all.into()), &[], Some(10), strings(), None, None);
         assert_eq!(list.counts.total, 3);
         assert_eq!(list.counts.unnamed, 1);
         assert_eq!(list.counts.percent, Some(30));
@@ -576,7 +791,7 @@ mod tests {
             "2021-01-01",
             true,
         )];
-        let list = SignatoryList::new(Arc::new(all.into()), &[], None, strings(), None);
+        let list = SignatoryList::new(Arc::new(all.into()), &[], None, strings(), None, None);
         assert!(!list.chart_places.contains("<script>"));
         assert!(list.chart_places.contains("&lt;script&gt;"));
     }

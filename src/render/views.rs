@@ -640,7 +640,7 @@ impl SiteViews {
         let signatories_url = url(&format!("{}/", settings.paths.signatories));
         // The large parts do not depend on each other.
         let (list, (bodies, (facets, facets_key))) = rayon::join(
-            || signatory_list(site, theme, cache, signatories_key),
+            || signatory_list(site, theme, cache, signatories_key, None),
             || {
                 rayon::join(
                     || Bodies::new(site, bp, cache),
@@ -796,6 +796,7 @@ pub fn signatory_list(
     theme: &Theme,
     cache: Option<&BuildCache>,
     signatories_key: Option<crate::cache::Key>,
+    previous: Option<&SignatoryList>,
 ) -> Arc<SignatoryList> {
     let version_dates: Vec<chrono::NaiveDate> =
         site.appeal.versions.iter().map(|v| v.meta.date).collect();
@@ -807,7 +808,8 @@ pub fn signatory_list(
         months: theme.months(),
     };
     let make = |strings, key| {
-        SignatoryList::new(site.signatories.clone(), &version_dates, goal, strings, key)
+        let signatories = site.signatories.clone();
+        SignatoryList::new(signatories, &version_dates, goal, strings, key, previous)
     };
     match cache.zip(signatories_key) {
         Some((cache, signatories)) => {

@@ -22,7 +22,7 @@ use url::Url;
 use crate::BuildOptions;
 use crate::error::Error;
 use crate::model::Site;
-use crate::render::Contents;
+use crate::render::{Contents, join_parts};
 use crate::signing::store::{SIGNATORIES_FILE, SignatoryData};
 
 #[derive(Debug, Clone)]
@@ -392,15 +392,20 @@ fn read_pages(rendered: &crate::RenderedSite) -> Vec<PageLinks> {
     rendered
         .files
         .par_iter()
-        .filter_map(|file| match &file.contents {
-            Contents::Bytes(bytes) if has_extension(&file.path, "html") => {
-                let output = slash_path(&file.path);
-                let url = base
-                    .as_ref()
-                    .and_then(|b| b.join(&page_url_path(&output)).ok());
-                Some(read_page(output, url, &String::from_utf8_lossy(bytes)))
-            }
-            _ => None,
+        .filter(|file| has_extension(&file.path, "html"))
+        .filter_map(|file| {
+            let html = match &file.contents {
+                Contents::Bytes(bytes) => String::from_utf8_lossy(bytes),
+                Contents::Parts(parts) => String::from_utf8(join_parts(parts))
+                    .expect("parts are text")
+                    .into(),
+                _ => return None,
+            };
+            let output = slash_path(&file.path);
+            let url = base
+                .as_ref()
+                .and_then(|b| b.join(&page_url_path(&output)).ok());
+            Some(read_page(output, url, &html))
         })
         .collect()
 }

@@ -73,19 +73,26 @@ pub enum Rebuild {
 type ServedFiles = HashMap<String, ServedFile, rustc_hash::FxBuildHasher>;
 
 /// A file as served. Its parts, shared with the build's cache, are joined when it is asked for
-/// rather than on every rebuild (see [`Contents::JsonArray`]).
-#[derive(Debug, Clone, PartialEq)]
+/// rather than on every rebuild (see [`Contents::Parts`]).
+#[derive(Debug, Clone)]
 enum ServedFile {
     Bytes(Arc<[u8]>),
-    JsonArray(Arc<[Arc<str>]>),
+    Parts(Arc<[Arc<str>]>),
 }
 
 impl ServedFile {
     fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
         match self {
             ServedFile::Bytes(bytes) => bytes[..].into(),
-            ServedFile::JsonArray(elements) => crate::render::join_json_array(elements).into(),
+            ServedFile::Parts(elements) => crate::render::join_parts(elements).into(),
         }
+    }
+}
+
+/// The same bytes, however they are split into parts.
+impl PartialEq for ServedFile {
+    fn eq(&self, other: &ServedFile) -> bool {
+        self.bytes() == other.bytes()
     }
 }
 
@@ -291,7 +298,7 @@ fn files_of(files: Vec<OutputFile>) -> Result<ServedFiles> {
             let bytes = match file.contents {
                 Contents::Bytes(b) => ServedFile::Bytes(Arc::from(b)),
                 Contents::Shared(b) => ServedFile::Bytes(b),
-                Contents::JsonArray(elements) => ServedFile::JsonArray(elements),
+                Contents::Parts(elements) => ServedFile::Parts(elements),
                 Contents::Embedded(b) => ServedFile::Bytes(Arc::from(b)),
                 Contents::CopyOf(path) => match std::fs::read(&path) {
                     Ok(bytes) => ServedFile::Bytes(Arc::from(bytes)),

@@ -79,7 +79,7 @@ impl SiteWriter {
         let bytes: std::borrow::Cow<[u8]> = match &file.contents {
             Contents::Bytes(bytes) => bytes.into(),
             Contents::Shared(bytes) => (&bytes[..]).into(),
-            Contents::JsonArray(elements) => crate::render::join_json_array(elements).into(),
+            Contents::Parts(elements) => crate::render::join_parts(elements).into(),
             Contents::Embedded(bytes) => (*bytes).into(),
             Contents::CopyOf(source) => fs::read(source)
                 .map_err(|e| Error::io("cannot read", source, e))?

@@ -421,11 +421,7 @@ fn rendered_page(site: &oproep::RenderedSite, url_path: &str) -> String {
         .iter()
         .find(|file| file.path == path)
         .unwrap_or_else(|| panic!("no page {url_path}"));
-    match &file.contents {
-        oproep::render::Contents::Bytes(bytes) => String::from_utf8(bytes.clone()).unwrap(),
-        oproep::render::Contents::Shared(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
-        other => panic!("{url_path} is not rendered HTML: {other:?}"),
-    }
+    String::from_utf8(bytes_of(file)).unwrap()
 }
 
 #[test]
@@ -653,7 +649,7 @@ fn bytes_of(file: &oproep::render::OutputFile) -> Vec<u8> {
     match &file.contents {
         Contents::Bytes(bytes) => bytes.clone(),
         Contents::Shared(bytes) => bytes.to_vec(),
-        Contents::JsonArray(elements) => oproep::render::join_json_array(elements),
+        Contents::Parts(elements) => oproep::render::join_parts(elements),
         Contents::Embedded(bytes) => bytes.to_vec(),
         Contents::CopyOf(path) => std::fs::read(path).unwrap(),
     }

@@ -36,28 +36,22 @@ pub enum Contents {
     Bytes(Vec<u8>),
     /// Also kept by the cache of `serve`.
     Shared(Arc<[u8]>),
-    /// A JSON array of these elements, each shared with the cache of `serve`, joined only
+    /// These parts one after another, each shared with the cache of `serve`, joined only
     /// when written or served: with 10,000 examples the search index is 20 MB, and joining it
     /// anew was most of the time `serve` took for a saved example.
-    JsonArray(Arc<[Arc<str>]>),
+    Parts(Arc<[Arc<str>]>),
     Embedded(&'static [u8]),
     /// Copied from this file as it is.
     CopyOf(PathBuf),
 }
 
-/// The bytes of a JSON array of `elements`.
-pub fn join_json_array(elements: &[Arc<str>]) -> Vec<u8> {
-    let length = elements.iter().map(|e| e.len() + 1).sum::<usize>() + 1;
-    let mut json = Vec::with_capacity(length);
-    json.push(b'[');
-    for (i, element) in elements.iter().enumerate() {
-        if i > 0 {
-            json.push(b',');
-        }
-        json.extend_from_slice(element.as_bytes());
+/// The bytes of `parts`, one after another.
+pub fn join_parts(parts: &[Arc<str>]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(parts.iter().map(|part| part.len()).sum());
+    for part in parts {
+        bytes.extend_from_slice(part.as_bytes());
     }
-    json.push(b']');
-    json
+    bytes
 }
 
 #[derive(Debug, Clone)]
@@ -704,15 +698,69 @@ fn render_page(
     shared: &mut tera::Context,
     memo: Option<&PageMemo<Arc<[u8]>>>,
 ) -> Result<Contents> {
+    let list = &views.signatories;
+    if !matches!(job.kind, Kind::PrintSignatories) || list.page_html(1).is_empty() {
+        return render_template(job, site, views, templates, shared, memo, Names::Inline);
+    }
+    let [marker, other] = NAMES_APART;
+    let page = render_template(job, site, views, templates, shared, memo, Names::Apart(marker))?;
+    let text = |page: &Contents| -> String {
+        match page {
+            Contents::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            Contents::Shared(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            _ => unreachable!("a template renders bytes"),
+        }
+    };
+    let html = text(&page);
+    // The names go where the marker is only if the template put it there as it is: then
+    // another marker comes out the same, in the same place.
+    let check = render_template(job, site, views, templates, shared, None, Names::Apart(other))?;
+    match html.split_once(marker) {
+        Some((before, after))
+            if !after.contains(marker) && text(&check) == format!("{before}{other}{after}") =>
+        {
+            let mut parts = Vec::with_capacity(list.page_count() + 2);
+            parts.push(before.into());
+            parts.extend((1..=list.page_count()).map(|number| list.page_html(number)));
+            parts.push(after.into());
+            Ok(Contents::Parts(parts.into()))
+        }
+        // A theme that does something else with the names than show them as they are.
+        _ => render_template(job, site, views, templates, shared, None, Names::Inline),
+    }
+}
+
+/// What stands for the print page's list of every named signatory while its template renders.
+/// The list is not copied into the page: the page is kept as parts (see [`Contents::Parts`]),
+/// and the list's parts are the list pages'. With 100,000 signatories the list is 7 MB, and
+/// copying it time and again was a third of what `serve` took when someone signed.
+const NAMES_APART: [&str; 2] = ["<!--oproep:names-->", "<!--oproep:every-named-signatory-->"];
+
+/// Whether the print page's template gets the list of names, or a marker in its place.
+#[derive(Clone, Copy)]
+enum Names {
+    Inline,
+    Apart(&'static str),
+}
+
+fn render_template(
+    job: &Job,
+    site: &Site,
+    views: &SiteViews,
+    templates: &Templates,
+    shared: &mut tera::Context,
+    memo: Option<&PageMemo<Arc<[u8]>>>,
+    names: Names,
+) -> Result<Contents> {
     let Some(memo) = memo else {
         let mut context = PageContext::new(shared);
-        let template = fill_page(job, site, views, templates, &mut context)?;
+        let template = fill_page(job, site, views, templates, &mut context, names)?;
         let html = templates.render(template, context.context())?;
         return Ok(Contents::Bytes(html.into_bytes()));
     };
     let render = |shared: &mut tera::Context| -> Result<Arc<[u8]>> {
         let mut context = PageContext::new(shared);
-        let template = fill_page(job, site, views, templates, &mut context)?;
+        let template = fill_page(job, site, views, templates, &mut context, names)?;
         let html = templates.render(template, context.context())?;
         Ok(Arc::from(html.into_bytes()))
     };
@@ -725,7 +773,7 @@ fn render_page(
             templates,
             EXAMPLE_TEMPLATE,
             Some(inputs),
-            |fingerprint| fill_page(job, site, views, templates, fingerprint).map(|_| ()),
+            |fingerprint| fill_page(job, site, views, templates, fingerprint, names).map(|_| ()),
             || render(shared),
         )?;
         return Ok(Contents::Shared(html));
@@ -733,7 +781,7 @@ fn render_page(
     // The page's values are first only hashed, which is much cheaper than converting them for
     // the template engine; they are converted only when the page has to be rendered anew.
     let mut fingerprint = Fingerprint::new();
-    let template = fill_page(job, site, views, templates, &mut fingerprint)?;
+    let template = fill_page(job, site, views, templates, &mut fingerprint, names)?;
     let key = fingerprint.finish(template, memo.shared.of(templates, template));
     let html = memo.pages.get_or(key, || render(shared))?;
     Ok(Contents::Shared(html))
@@ -809,6 +857,7 @@ fn fill_page<'s>(
     views: &'s SiteViews,
     templates: &Templates,
     context: &mut impl PageValues,
+    names: Names,
 ) -> Result<&'s str> {
     let sv = &views.site;
     let home = Link {
@@ -926,9 +975,14 @@ fn fill_page<'s>(
                 context.insert_made_from("highlighted_html", &*list.highlighted_html(), || {
                     list.made_from("highlighted")
                 });
-                context.insert_made_from("names_html", &*list.named_html(), || {
-                    list.made_from("named")
-                });
+                match names {
+                    Names::Apart(marker) => context.insert("names_html", marker),
+                    Names::Inline => {
+                        context.insert_made_from("names_html", &*list.named_html(), || {
+                            list.made_from("named")
+                        })
+                    }
+                }
                 context.insert("version", &views.versions[views.versions.len() - 1]);
                 context.insert(
                     "appeal_html",
@@ -1149,14 +1203,14 @@ fn discovery_files(
 fn search_index_file(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> OutputFile {
     OutputFile {
         path: PathBuf::from(format!("{}/index.json", site.settings.paths.search)),
-        contents: Contents::JsonArray(search_index(site, views, cache)),
+        contents: Contents::Parts(search_index(site, views, cache)),
     }
 }
 
 /// A small index for the search page: title, URL and plain text of each page, as JSON.
 ///
 /// With thousands of examples it is megabytes: its entries are kept apart (see
-/// [`Contents::JsonArray`]), and `serve` keeps each example's from one build to the next.
+/// [`Contents::Parts`]), and `serve` keeps each example's from one build to the next.
 fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> Arc<[Arc<str>]> {
     #[derive(Serialize)]
     struct Entry<'a> {
@@ -1235,7 +1289,18 @@ fn search_index(site: &Site, views: &SiteViews, cache: Option<&BuildCache>) -> A
             text: body.plain_text().to_string(),
         }));
     }
-    entries.into()
+    // A JSON array: its brackets and commas are parts too, one each, shared.
+    let (open, comma, close): (Arc<str>, Arc<str>, Arc<str>) = ("[".into(), ",".into(), "]".into());
+    let mut parts = Vec::with_capacity(entries.len() * 2 + 1);
+    parts.push(open);
+    for (i, entry) in entries.into_iter().enumerate() {
+        if i > 0 {
+            parts.push(comma.clone());
+        }
+        parts.push(entry);
+    }
+    parts.push(close);
+    parts.into()
 }
 
 /// The text of an HTML fragment, without tags, with entities decoded and whitespace collapsed.

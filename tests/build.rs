@@ -702,3 +702,78 @@ fn the_pages_of_names_link_to_their_neighbours_the_first_and_the_last() {
             .exists()
     );
 }
+
+/// The print page lists every named signatory. A theme's print page that shows the list as it
+/// is gets it in full; one that does something else with it (counts its characters, escapes
+/// it, shows it twice) gets what it asked for, made from the whole list.
+#[test]
+fn a_themes_print_page_gets_the_whole_list_whatever_it_does_with_it() {
+    let site = Site::new();
+    let mut signatories = String::from("signatories:\n");
+    for i in 0..1200_usize {
+        let publish = !i.is_multiple_of(4);
+        signatories.push_str(&format!(
+            "  - {{name: \"Naam {i:04} <b>\", date: 2021-03-04, publish: {publish}}}\n"
+        ));
+    }
+    site.write("content/signatories.yaml", &signatories);
+    let named: Vec<String> = (0..1200)
+        .filter(|i: &usize| !i.is_multiple_of(4))
+        .map(|i| format!("Naam {i:04} <b>"))
+        .collect();
+    let print = "public/ondertekenaars/afdrukken/index.html";
+    let names_in = |html: &scraper::Html, css: &str| -> Vec<String> {
+        select(html, css).iter().map(text).collect()
+    };
+
+    site.build_ok(&[]);
+    let html = site.html(print);
+    assert_eq!(names_in(&html, "ul.names-print li .name"), named);
+
+    let template = |main: &str| {
+        site.write(
+            "themes/default/templates/print.html",
+            &format!(
+                "{{% extends \"base.html\" %}}\n{{% block main %}}{main}{{% endblock main %}}\n"
+            ),
+        );
+        site.build_ok(&[]);
+        std::fs::read_to_string(site.path(print)).unwrap()
+    };
+    let page = template(
+        "<ul id=\"a\">{{ names_html | safe }}</ul><ul id=\"b\">{{ names_html | safe }}</ul>",
+    );
+    let html = scraper::Html::parse_document(&page);
+    assert_eq!(
+        names_in(&html, "#a li .name"),
+        named,
+        "the list twice: once"
+    );
+    assert_eq!(names_in(&html, "#b li .name"), named, "and again");
+
+    let page = template(
+        "<p id=\"length\">{{ names_html | length }}</p><ul id=\"list\">{{ names_html | safe }}</ul>",
+    );
+    let html = scraper::Html::parse_document(&page);
+    let start = page.find("<ul id=\"list\">").unwrap() + "<ul id=\"list\">".len();
+    let items = &page[start..start + page[start..].find("</ul>").unwrap()];
+    assert_eq!(names_in(&html, "#list li .name"), named);
+    let length = text(&select(&html, "#length")[0]);
+    assert_eq!(
+        length,
+        items.chars().count().to_string(),
+        "the length of the whole list"
+    );
+
+    let page = template("<pre>{{ names_html }}</pre>");
+    assert!(page.contains("&lt;li&gt;"), "escaped, as the template asks");
+    assert!(
+        page.contains("Naam 1199 &amp;lt;b&amp;gt;"),
+        "escaped twice"
+    );
+    let pre = &page[page.find("<pre>").unwrap()..page.find("</pre>").unwrap()];
+    assert!(
+        !pre.contains("<li>") && pre.contains("Naam 0001"),
+        "{pre:.200}"
+    );
+}

@@ -703,7 +703,15 @@ fn render_page(
         return render_template(job, site, views, templates, shared, memo, Names::Inline);
     }
     let [marker, other] = NAMES_APART;
-    let page = render_template(job, site, views, templates, shared, memo, Names::Apart(marker))?;
+    let page = render_template(
+        job,
+        site,
+        views,
+        templates,
+        shared,
+        memo,
+        Names::Apart(marker),
+    )?;
     let text = |page: &Contents| -> String {
         match page {
             Contents::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
@@ -714,7 +722,15 @@ fn render_page(
     let html = text(&page);
     // The names go where the marker is only if the template put it there as it is: then
     // another marker comes out the same, in the same place.
-    let check = render_template(job, site, views, templates, shared, None, Names::Apart(other))?;
+    let check = render_template(
+        job,
+        site,
+        views,
+        templates,
+        shared,
+        None,
+        Names::Apart(other),
+    )?;
     match html.split_once(marker) {
         Some((before, after))
             if !after.contains(marker) && text(&check) == format!("{before}{other}{after}") =>

@@ -113,9 +113,15 @@ impl SignatoryList {
         let ((), (places, categories, chart_over_time)) = rayon::join(
             || match &rows {
                 Some(rows) => {
-                    use rayon::slice::ParallelSliceMut;
                     let keys: Vec<&str> = rows.iter().flat_map(|r| r.sort_keys()).collect();
-                    named.par_sort_by(|&a, &b| keys[a].cmp(keys[b]));
+                    let order = previous.and_then(|p| p.named_in(&signatories, rows, &keys));
+                    match order {
+                        Some(order) => named = order,
+                        None => {
+                            use rayon::slice::ParallelSliceMut;
+                            named.par_sort_by(|&a, &b| keys[a].cmp(keys[b]));
+                        }
+                    }
                 }
                 None => named.sort_by_cached_key(|&i| sort_key(&signatories[i])),
             },
@@ -155,6 +161,79 @@ impl SignatoryList {
             rows,
             signatories,
         }
+    }
+
+    /// The named signatories of a new list of `signatories` in the order the list shows them,
+    /// from this list's order: the names of the blocks both lists have are in order already,
+    /// and only those of new blocks are sorted in among them. `None` when the blocks both
+    /// have are in another order now, or this list kept no rows.
+    fn named_in(
+        &self,
+        signatories: &Signatories,
+        rows: &[Arc<Rows>],
+        keys: &[&str],
+    ) -> Option<Vec<usize>> {
+        let old_rows = self.rows.as_ref()?;
+        let by_address: rustc_hash::FxHashMap<usize, usize> = (signatories.blocks().iter())
+            .enumerate()
+            .map(|(new, block)| (block.as_ptr() as usize, new))
+            .collect();
+        // For each block of this list, where it is in the new one, if it is there with the
+        // same rows; they must come in the same order.
+        let blocks = self.signatories.blocks().iter().zip(old_rows);
+        let moved: Vec<Option<usize>> = blocks
+            .map(|(block, old)| {
+                let new = *by_address.get(&(block.as_ptr() as usize))?;
+                Arc::ptr_eq(old, &rows[new]).then_some(new)
+            })
+            .collect();
+        let kept: Vec<usize> = moved.iter().flatten().copied().collect();
+        if !kept.is_sorted() {
+            return None;
+        }
+        let starts: Vec<usize> = (signatories.blocks().iter())
+            .scan(0, |start, block| {
+                let this = *start;
+                *start += block.len();
+                Some(this)
+            })
+            .collect();
+        let starts = &starts;
+        let still_named = self.named.iter().filter_map(|&i| {
+            let (block, j) = self.signatories.locate(i);
+            moved[block].map(|new| starts[new] + j)
+        });
+        let mut new_blocks = vec![true; signatories.blocks().len()];
+        for &new in &kept {
+            new_blocks[new] = false;
+        }
+        let mut fresh: Vec<usize> = (signatories.blocks().iter().enumerate())
+            .filter(|&(new, _)| new_blocks[new])
+            .flat_map(|(new, block)| {
+                let named = block
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.publish && !s.highlight);
+                named.map(move |(j, _)| starts[new] + j)
+            })
+            .collect();
+        fresh.sort_by(|&a, &b| keys[a].cmp(keys[b]));
+        // Merged by name, and for the same name in the order of the file, as sorting would.
+        let mut named = Vec::with_capacity(self.named.len() + fresh.len());
+        let mut fresh = fresh.into_iter().peekable();
+        for i in still_named {
+            while let Some(&f) = fresh.peek() {
+                if (keys[f], f) < (keys[i], i) {
+                    named.push(f);
+                    fresh.next();
+                } else {
+                    break;
+                }
+            }
+            named.push(i);
+        }
+        named.extend(fresh);
+        Some(named)
     }
 
     /// The hash that stands for one part of the list (`"page 2"`, `"named"`) in a page's
@@ -668,12 +747,13 @@ mod tests {
         let signatory_number = |i: usize| {
             let place = ["Ede", "ede", "Zwolle", "Assen"][i % 4];
             let date = format!("2021-{:02}-{:02}", i % 12 + 1, i % 28 + 1);
-            // Every 7th name differs from another only in case: sorted as met in the file.
+            // Each name several times, every 7th in capitals: the same names are listed as
+            // they come in the file.
             let name = match i % 7 {
-                0 => format!("NAAM {:05} <b>", (i * 7919) % 100_000 / 7),
-                _ => format!("Naam {:05} <b>", (i * 7919) % 100_000 / 7),
+                0 => format!("NAAM {:03} <b>", (i * 7919) % 1000),
+                _ => format!("Naam {:03} <b>", (i * 7919) % 1000),
             };
-            let mut s = signatory(&name, place, &date, i % 3 > 0);
+            let mut s = signatory(&name, place, &date, !i.is_multiple_of(3));
             s.highlight = i.is_multiple_of(500);
             s.function = i.is_multiple_of(2).then(|| "wijk\"werker\"".to_string());
             s
@@ -758,6 +838,14 @@ mod tests {
             "all but the two changed blocks"
         );
         assert_same(&patched, &list(changed.into(), None, None), "patched");
+
+        // The same blocks in another order: the names are sorted anew.
+        let mut reordered = kept.signatories.blocks().to_vec();
+        reordered.swap(2, 3);
+        let reordered = Signatories::from_blocks(reordered);
+        let in_order: Vec<Signatory> = reordered.iter().cloned().collect();
+        let patched = list(reordered, key, Some(&kept));
+        assert_same(&patched, &list(in_order.into(), None, None), "reordered");
     }
 
     #[test]

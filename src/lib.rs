@@ -199,8 +199,8 @@ pub struct Rerendered {
     pub read: usize,
 }
 
-/// What `serve` keeps of its last whole build, which a change to examples' text alone is
-/// patched into (see [`rerender`]).
+/// What `serve` keeps of its last whole build, which a change to examples' text alone or to
+/// the signatory file alone is patched into (see [`rerender`]).
 pub(crate) struct LastBuild {
     prepared: Prepared,
     views: render::RenderedViews,
@@ -210,7 +210,9 @@ pub(crate) struct LastBuild {
 /// `serve`'s rebuild after the watcher said what changed in `content/` (`changes`), and whether
 /// anything in `themes/` did. When only examples' text below their front matter changed, their
 /// pages and the search index are rendered into the last build (see
-/// [`render::patch_examples`]); otherwise the whole site is, as [`render_site_cached`] does.
+/// [`render::patch_examples`]); when only the signatory file changed, the pages that show
+/// signatories and their data files (see [`render::patch_signatories`]); otherwise the whole
+/// site is, as [`render_site_cached`] does.
 pub fn rerender(
     options: &BuildOptions,
     cache: &mut cache::BuildCache,

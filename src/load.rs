@@ -70,7 +70,7 @@ pub fn load_site(
     crate::memory::site_size(markdown.len());
 
     // A file parses differently under other section paths: they are part of its cache key.
-    let file_cache = cache.map(|cache| (cache, cache::key(&[format!("{paths:?}").as_bytes()])));
+    let file_cache = cache.map(|cache| (cache, paths_key(paths)));
     // The signatory file can be large; it is read while the markdown is parsed.
     let (parsed, signatories) = rayon::join(
         || {
@@ -226,7 +226,7 @@ pub(crate) fn reload(
         return Some(Reloaded::Signatories(signatories, key));
     }
     let paths = &site.settings.paths;
-    let paths_key = cache::key(&[format!("{paths:?}").as_bytes()]);
+    let paths_key = paths_key(paths);
     let mut examples = Vec::new();
     for relative in files {
         let file = content_dir.join(relative);
@@ -286,6 +286,11 @@ pub(crate) enum Parsed {
     NewsSection(Section),
     News(NewsItem),
     Page(Page),
+}
+
+/// What a markdown file's parse depends on besides its text: the sections' paths.
+fn paths_key(paths: &SectionPaths) -> cache::Key {
+    cache::key(&[format!("{paths:?}").as_bytes()])
 }
 
 fn parse_markdown_file(

@@ -366,8 +366,12 @@ impl Signatories {
     /// The block that holds signatory `index`, and where in it.
     pub fn locate(&self, index: usize) -> (usize, usize) {
         let block = self.ends.partition_point(|&end| end <= index);
-        let start = block.checked_sub(1).map_or(0, |before| self.ends[before]);
-        (block, index - start)
+        (block, index - self.block_start(block))
+    }
+
+    /// The index of block `block`'s first signatory in the whole list.
+    pub fn block_start(&self, block: usize) -> usize {
+        block.checked_sub(1).map_or(0, |before| self.ends[before])
     }
 }
 

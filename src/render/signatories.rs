@@ -199,17 +199,10 @@ impl SignatoryList {
         if !kept.is_sorted() {
             return None;
         }
-        let starts: Vec<usize> = (signatories.blocks().iter())
-            .scan(0, |start, block| {
-                let this = *start;
-                *start += block.len();
-                Some(this)
-            })
-            .collect();
-        let starts = &starts;
+        let start = |block: usize| signatories.block_start(block);
         let still_named = self.named.iter().filter_map(|&i| {
             let (block, j) = self.located[i];
-            moved[block as usize].map(|new| starts[new] + j as usize)
+            moved[block as usize].map(|new| start(new) + j as usize)
         });
         let mut new_blocks = vec![true; signatories.blocks().len()];
         for &new in &kept {
@@ -222,7 +215,7 @@ impl SignatoryList {
                     .iter()
                     .enumerate()
                     .filter(|(_, s)| s.publish && !s.highlight);
-                named.map(move |(j, _)| starts[new] + j)
+                named.map(move |(j, _)| start(new) + j)
             })
             .collect();
         fresh.sort_by(|&a, &b| keys[a].cmp(keys[b]));

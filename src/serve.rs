@@ -53,8 +53,8 @@ pub struct ServeOptions {
 pub enum Rebuild {
     /// `rendered`: the pages whose template input changed; the others are reused. `read`: the
     /// content files read from disk; the others had not changed. `patched`: only examples'
-    /// text changed, and their pages were rendered into the last build (see
-    /// [`crate::rerender`]).
+    /// text or only the signatories changed, and the pages showing them were rendered into the
+    /// last build (see [`crate::rerender`]).
     Built {
         pages: usize,
         rendered: usize,

@@ -74,12 +74,8 @@ pub struct SignatoryList {
     /// The hash `serve` keeps the list under, from the signatory file and the list's settings.
     /// Only then are the HTML and data below kept once made; one build keeps nothing.
     pub key: Option<crate::cache::Key>,
-    /// When kept: what the list shows of each signatory, block by block, as the signatories'
-    /// blocks are (see [`Rows`]).
-    rows: Option<Vec<Arc<Rows>>>,
-    /// With the rows: for each signatory, its block and its place in it. Looked up by
-    /// searching the blocks, that was a fifth of what `serve` did when someone signed.
-    located: Vec<(u32, u32)>,
+    /// When kept: what the list shows of each signatory, made once (see [`Kept`]).
+    kept: Option<Kept>,
     pages_html: Vec<OnceLock<Arc<str>>>,
     highlighted_html: OnceLock<Arc<str>>,
     named_html: OnceLock<Arc<str>>,
@@ -112,25 +108,28 @@ impl SignatoryList {
             .map(|g| ((total as u64 * 100) / g).min(100));
         let published_ones = || signatories.iter().filter(|s| s.publish);
         let rows = key.map(|_| Rows::of(&signatories, versions, &strings, previous));
-        let located = match rows {
-            Some(_) => locations(&signatories),
-            None => Vec::new(),
-        };
         // Sorting the names takes as long as the rest together.
-        let ((), (places, categories, chart_over_time)) = rayon::join(
+        let (from_previous, (places, categories, chart_over_time)) = rayon::join(
             || match &rows {
                 Some(rows) => {
                     let keys: Vec<&str> = rows.iter().flat_map(|r| r.sort_keys()).collect();
                     let order = previous.and_then(|p| p.named_in(&signatories, rows, &keys));
                     match order {
-                        Some(order) => named = order,
+                        Some((order, from_previous)) => {
+                            named = order;
+                            Some(from_previous)
+                        }
                         None => {
                             use rayon::slice::ParallelSliceMut;
                             named.par_sort_by(|&a, &b| keys[a].cmp(keys[b]));
+                            None
                         }
                     }
                 }
-                None => named.sort_by_cached_key(|&i| sort_key(&signatories[i])),
+                None => {
+                    named.sort_by_cached_key(|&i| sort_key(&signatories[i]));
+                    None
+                }
             },
             || {
                 (
@@ -161,34 +160,39 @@ impl SignatoryList {
             highlighted_html: OnceLock::new(),
             named_html: OnceLock::new(),
             versions: versions.to_vec(),
+            kept: rows.map(|rows| {
+                let previous = from_previous
+                    .as_deref()
+                    .zip(previous.and_then(|p| p.kept.as_ref()));
+                Kept::new(rows, &signatories, &named, previous)
+            }),
             highlighted,
             named,
             strings,
             key,
-            rows,
-            located,
             signatories,
         }
     }
 
     /// The named signatories of a new list of `signatories` in the order the list shows them,
     /// from this list's order: the names of the blocks both lists have are in order already,
-    /// and only those of new blocks are sorted in among them. `None` when the blocks both
-    /// have are in another order now, or this list kept no rows.
+    /// and only those of new blocks are sorted in among them. With it, for each name, its place
+    /// in this list's order, if it has one. `None` when the blocks both have are in another
+    /// order now, or this list kept no rows.
     fn named_in(
         &self,
         signatories: &Signatories,
         rows: &[Arc<Rows>],
         keys: &[&str],
-    ) -> Option<Vec<usize>> {
-        let old_rows = self.rows.as_ref()?;
+    ) -> Option<(Vec<usize>, Vec<Option<u32>>)> {
+        let old = self.kept.as_ref()?;
         let by_address: rustc_hash::FxHashMap<usize, usize> = (signatories.blocks().iter())
             .enumerate()
             .map(|(new, block)| (block.as_ptr() as usize, new))
             .collect();
         // For each block of this list, where it is in the new one, if it is there with the
         // same rows; they must come in the same order.
-        let blocks = self.signatories.blocks().iter().zip(old_rows);
+        let blocks = self.signatories.blocks().iter().zip(&old.rows);
         let moved: Vec<Option<usize>> = blocks
             .map(|(block, old)| {
                 let new = *by_address.get(&(block.as_ptr() as usize))?;
@@ -200,9 +204,10 @@ impl SignatoryList {
             return None;
         }
         let start = |block: usize| signatories.block_start(block);
-        let still_named = self.named.iter().filter_map(|&i| {
-            let (block, j) = self.located[i];
-            moved[block as usize].map(|new| start(new) + j as usize)
+        let still_named = self.named.iter().enumerate().filter_map(|(place, &i)| {
+            let (block, j) = old.located[i];
+            let new = moved[block as usize]?;
+            Some((start(new) + j as usize, narrow(place)))
         });
         let mut new_blocks = vec![true; signatories.blocks().len()];
         for &new in &kept {
@@ -220,21 +225,24 @@ impl SignatoryList {
             .collect();
         fresh.sort_by(|&a, &b| keys[a].cmp(keys[b]));
         // Merged by name, and for the same name in the order of the file, as sorting would.
-        let mut named = Vec::with_capacity(self.named.len() + fresh.len());
-        let mut fresh = fresh.into_iter().peekable();
-        for i in still_named {
-            while let Some(&f) = fresh.peek() {
-                if (keys[f], f) < (keys[i], i) {
-                    named.push(f);
-                    fresh.next();
-                } else {
-                    break;
-                }
-            }
-            named.push(i);
+        // The new names go in where a search among the names kept finds their place: comparing
+        // each kept name (70,000 of them) with the next new one was most of this.
+        let still: Vec<(usize, u32)> = still_named.collect();
+        let capacity = still.len() + fresh.len();
+        let (mut named, mut from) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
+        let mut taken = 0;
+        for f in fresh {
+            let before = |&(i, _): &(usize, u32)| (keys[i], i) < (keys[f], f);
+            let at = taken + still[taken..].partition_point(before);
+            named.extend(still[taken..at].iter().map(|&(i, _)| i));
+            from.extend(still[taken..at].iter().map(|&(_, place)| Some(place)));
+            named.push(f);
+            from.push(None);
+            taken = at;
         }
-        named.extend(fresh);
-        Some(named)
+        named.extend(still[taken..].iter().map(|&(i, _)| i));
+        from.extend(still[taken..].iter().map(|&(_, place)| Some(place)));
+        Some((named, from))
     }
 
     /// The hash that stands for one part of the list (`"page 2"`, `"named"`) in a page's
@@ -261,8 +269,9 @@ impl SignatoryList {
     pub fn page_html(&self, number: usize) -> Arc<str> {
         let start = ((number - 1) * PAGE_SIZE).min(self.named.len());
         let end = (start + PAGE_SIZE).min(self.named.len());
-        self.kept(&self.pages_html[number - 1], || {
-            self.items_html(&self.named[start..end]).into()
+        self.kept(&self.pages_html[number - 1], || match &self.kept {
+            Some(kept) => kept.items.slice(start..end).into(),
+            None => self.items_html(&self.named[start..end]).into(),
         })
     }
 
@@ -277,6 +286,9 @@ impl SignatoryList {
         // The pages' lists, one after another: each name is made into HTML once.
         self.kept(&self.named_html, || {
             use rayon::prelude::*;
+            if let Some(kept) = &self.kept {
+                return kept.items.text.as_str().into();
+            }
             let pages: Vec<Arc<str>> = (1..=self.page_count())
                 .into_par_iter()
                 .map(|number| self.page_html(number))
@@ -293,11 +305,10 @@ impl SignatoryList {
     /// tens of thousands of names is the one place where the template engine is too slow.
     fn items_html(&self, indexes: &[usize]) -> String {
         let mut html = String::with_capacity(indexes.len() * 120);
-        match &self.rows {
-            Some(rows) => {
+        match &self.kept {
+            Some(kept) => {
                 for &i in indexes {
-                    let (block, j) = self.located[i];
-                    html.push_str(rows[block as usize].item(j as usize));
+                    html.push_str(kept.item(i));
                 }
             }
             None => {
@@ -323,23 +334,31 @@ impl SignatoryList {
     /// category]`.
     pub fn chunk(&self, index: usize) -> Arc<[u8]> {
         self.kept(&self.chunks[index], || {
-            let indexes = self
-                .highlighted
-                .iter()
-                .chain(&self.named)
-                .skip(index * CHUNK_SIZE)
-                .take(CHUNK_SIZE);
             let mut json = b"[".to_vec();
-            for (n, &i) in indexes.enumerate() {
-                if n > 0 {
-                    json.push(b',');
-                }
-                match &self.rows {
-                    Some(rows) => {
-                        let (block, j) = self.located[i];
-                        json.extend_from_slice(rows[block as usize].row(j as usize).as_bytes());
+            match &self.kept {
+                Some(kept) => {
+                    // Rows end in a comma: the named ones are cut from the rows in order.
+                    let start = index * CHUNK_SIZE;
+                    let end = (start + CHUNK_SIZE).min(self.counts.published);
+                    let highlighted = self.highlighted.len();
+                    for &i in &self.highlighted[start.min(highlighted)..end.min(highlighted)] {
+                        json.extend_from_slice(kept.row(i).as_bytes());
                     }
-                    None => push_row(&mut json, &self.signatories[i]),
+                    let named = start.saturating_sub(highlighted)..end.saturating_sub(highlighted);
+                    json.extend_from_slice(kept.data.slice(named).as_bytes());
+                    if json.ends_with(b",") {
+                        json.pop();
+                    }
+                }
+                None => {
+                    let indexes = self.highlighted.iter().chain(&self.named);
+                    let indexes = indexes.skip(index * CHUNK_SIZE).take(CHUNK_SIZE);
+                    for (n, &i) in indexes.enumerate() {
+                        if n > 0 {
+                            json.push(b',');
+                        }
+                        push_row(&mut json, &self.signatories[i]);
+                    }
                 }
             }
             json.push(b']');
@@ -348,17 +367,151 @@ impl SignatoryList {
     }
 }
 
+/// What a kept list holds besides its output, so that the next one (when someone signs) is
+/// made from it by copying rather than anew.
+struct Kept {
+    /// What the list shows of each signatory, block by block as the signatories' blocks are.
+    rows: Vec<Arc<Rows>>,
+    /// For each signatory, its block and its place in it. Looked up by searching the blocks,
+    /// that was a fifth of what `serve` did when someone signed.
+    located: Vec<(u32, u32)>,
+    /// The named signatories' list items in the list's order; the pages are cut from it.
+    items: Pieces,
+    /// Their data rows likewise, each with the comma after it; the data files are cut from it.
+    data: Pieces,
+}
+
+impl Kept {
+    /// With `previous`, where each of the `named` was in the previous list, if it was there,
+    /// and that list's pieces: runs of names both lists have are copied from it at once.
+    /// Gathered one by one from the blocks' rows, in the order of the names, the pages and
+    /// data files of 100,000 signatories took half of what `serve` did when someone signed.
+    fn new(
+        rows: Vec<Arc<Rows>>,
+        signatories: &Signatories,
+        named: &[usize],
+        previous: Option<(&[Option<u32>], &Kept)>,
+    ) -> Kept {
+        let located = locations(signatories);
+        let row = |i: usize| -> &Rows {
+            let (block, _) = located[i];
+            &rows[block as usize]
+        };
+        let place = |i: usize| located[i].1 as usize;
+        let (items, data) = rayon::join(
+            || {
+                let previous = previous.map(|(from, kept)| (from, &kept.items));
+                Pieces::in_order(named, previous, |i| row(i).items.get(place(i)))
+            },
+            || {
+                let previous = previous.map(|(from, kept)| (from, &kept.data));
+                Pieces::in_order(named, previous, |i| row(i).data.get(place(i)))
+            },
+        );
+        Kept {
+            rows,
+            located,
+            items,
+            data,
+        }
+    }
+
+    /// Signatory `i`'s list item.
+    fn item(&self, i: usize) -> &str {
+        let (block, j) = self.located[i];
+        self.rows[block as usize].items.get(j as usize)
+    }
+
+    /// Signatory `i`'s data row, with the comma after it.
+    fn row(&self, i: usize) -> &str {
+        let (block, j) = self.located[i];
+        self.rows[block as usize].data.get(j as usize)
+    }
+}
+
+/// Pieces of text one after another, and where each ends.
+#[derive(Default)]
+struct Pieces {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Pieces {
+    /// The pieces of `named`, in its order: where `previous` gives a name's place in earlier
+    /// pieces, copied from those, a run at a time; otherwise `fresh`'s.
+    fn in_order<'a>(
+        named: &[usize],
+        previous: Option<(&[Option<u32>], &Pieces)>,
+        fresh: impl Fn(usize) -> &'a str,
+    ) -> Pieces {
+        let Some((from, previous)) = previous else {
+            let mut pieces = Pieces::default();
+            for &i in named {
+                pieces.push(fresh(i));
+            }
+            return pieces;
+        };
+        let mut pieces = Pieces {
+            text: String::with_capacity(previous.text.len() + previous.text.len() / 64),
+            ends: Vec::with_capacity(named.len()),
+        };
+        let mut k = 0;
+        while k < named.len() {
+            let Some(first) = from[k] else {
+                pieces.push(fresh(named[k]));
+                k += 1;
+                continue;
+            };
+            let mut last = first;
+            k += 1;
+            while k < named.len() && from[k] == Some(last + 1) {
+                last += 1;
+                k += 1;
+            }
+            pieces.extend_from(previous, first as usize..last as usize + 1);
+        }
+        pieces
+    }
+
+    fn push(&mut self, piece: &str) {
+        self.text.push_str(piece);
+        self.ends.push(self.text.len());
+    }
+
+    /// Pieces `range` of `other`, copied at once.
+    fn extend_from(&mut self, other: &Pieces, range: std::ops::Range<usize>) {
+        let (base, from) = (self.text.len(), other.start(range.start));
+        self.text.push_str(other.slice(range.clone()));
+        self.ends
+            .extend(other.ends[range].iter().map(|end| base + end - from));
+    }
+
+    fn start(&self, i: usize) -> usize {
+        i.checked_sub(1).map_or(0, |before| self.ends[before])
+    }
+
+    fn get(&self, i: usize) -> &str {
+        self.slice(i..i + 1)
+    }
+
+    /// Pieces `range`, one after another.
+    fn slice(&self, range: std::ops::Range<usize>) -> &str {
+        match range.is_empty() {
+            true => "",
+            false => &self.text[self.start(range.start)..self.ends[range.end - 1]],
+        }
+    }
+}
+
 /// What the list shows of each signatory of one block of the signatory file: made once and
 /// kept while the block is, so that when someone signs `serve` makes these for one block
 /// rather than for 100,000 signatories. Unpublished signatories have an empty item and row.
 struct Rows {
     sort_keys: Vec<Box<str>>,
-    /// Each signatory's list item, one after another; the j-th ends at `item_ends[j]`.
-    items: String,
-    item_ends: Vec<usize>,
-    /// Likewise each signatory's row in the data files.
-    rows: String,
-    row_ends: Vec<usize>,
+    /// Each signatory's list item.
+    items: Pieces,
+    /// Each signatory's row in the data files, with the comma after it.
+    data: Pieces,
     /// What the items were made with: rows are taken over only from a list made the same.
     versions: Vec<NaiveDate>,
     strings: Arc<Strings>,
@@ -376,7 +529,7 @@ impl Rows {
         let strings = Arc::new(strings.clone());
         // Blocks by address: a block the previous list holds is alive, so its address is its.
         let kept: rustc_hash::FxHashMap<usize, &Arc<Rows>> = previous
-            .and_then(|previous| Some((previous, previous.rows.as_ref()?)))
+            .and_then(|previous| Some((previous, &previous.kept.as_ref()?.rows)))
             .map(|(previous, rows)| {
                 let blocks = previous.signatories.blocks().iter();
                 blocks
@@ -398,22 +551,24 @@ impl Rows {
 
     fn new(block: &[Signatory], versions: &[NaiveDate], strings: Arc<Strings>) -> Rows {
         let mut labels = VersionLabels::new(&strings);
-        let (mut items, mut item_ends) = (String::new(), Vec::with_capacity(block.len()));
-        let (mut rows, mut row_ends) = (Vec::new(), Vec::with_capacity(block.len()));
+        let mut items = Pieces::default();
+        let (mut data, mut data_ends) = (Vec::new(), Vec::with_capacity(block.len()));
         for s in block {
             if s.publish {
-                push_item(&mut items, &view(s, versions), &mut labels);
-                push_row(&mut rows, s);
+                push_item(&mut items.text, &view(s, versions), &mut labels);
+                push_row(&mut data, s);
+                data.push(b',');
             }
-            item_ends.push(items.len());
-            row_ends.push(rows.len());
+            items.ends.push(items.text.len());
+            data_ends.push(data.len());
         }
         Rows {
             sort_keys: block.iter().map(|s| sort_key(s).into()).collect(),
             items,
-            item_ends,
-            rows: String::from_utf8(rows).expect("JSON is UTF-8"),
-            row_ends,
+            data: Pieces {
+                text: String::from_utf8(data).expect("JSON is UTF-8"),
+                ends: data_ends,
+            },
             versions: versions.to_vec(),
             strings: strings.clone(),
         }
@@ -422,16 +577,6 @@ impl Rows {
     fn sort_keys(&self) -> impl Iterator<Item = &str> {
         self.sort_keys.iter().map(|key| &**key)
     }
-
-    fn item(&self, j: usize) -> &str {
-        let start = j.checked_sub(1).map_or(0, |before| self.item_ends[before]);
-        &self.items[start..self.item_ends[j]]
-    }
-
-    fn row(&self, j: usize) -> &str {
-        let start = j.checked_sub(1).map_or(0, |before| self.row_ends[before]);
-        &self.rows[start..self.row_ends[j]]
-    }
 }
 
 /// Each signatory's block and place in it, in the order of the file.
@@ -439,8 +584,11 @@ fn locations(signatories: &Signatories) -> Vec<(u32, u32)> {
     let blocks = signatories.blocks().iter().enumerate();
     let within = |(b, block): (usize, &Arc<[Signatory]>)| (0..block.len()).map(move |j| (b, j));
     let located = blocks.flat_map(within);
-    let narrow = |n: usize| u32::try_from(n).expect("fewer than 4 billion signatories");
     located.map(|(b, j)| (narrow(b), narrow(j))).collect()
+}
+
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 4 billion signatories")
 }
 
 /// Names are listed in alphabetical order, whatever their case.
@@ -836,7 +984,7 @@ mod tests {
             changed[start..start + kept_blocks[changed_block].len()].into()
         };
         let patched = list(Signatories::from_blocks(blocks), key, Some(&kept));
-        let rows = |list: &SignatoryList| list.rows.clone().unwrap();
+        let rows = |list: &SignatoryList| list.kept.as_ref().unwrap().rows.clone();
         let taken = rows(&patched)
             .iter()
             .zip(rows(&kept).iter())

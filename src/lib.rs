@@ -281,6 +281,13 @@ fn patch(
             cache,
         )),
         load::Reloaded::Signatories(signatories, key) => {
+            if let Some(old) = prepared
+                .loaded
+                .signatories_key
+                .filter(|old| Some(*old) != key)
+            {
+                cache.signatories.retire(&old);
+            }
             site.signatories = signatories;
             prepared.loaded.signatories_key = key;
             render::patch_signatories(
@@ -404,4 +411,68 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         removed: written.removed,
         output,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Signatory;
+    use crate::signing::store::{self, SignatoryData};
+
+    /// A patch keeps what it makes and frees what it replaces: `serve` running for hours while
+    /// people sign must not grow by a copy of the signatory pages each time.
+    #[test]
+    fn patches_of_serve_keep_no_more_than_the_site_they_make() {
+        let dir = tempfile::tempdir().unwrap();
+        init::init_site(dir.path()).unwrap();
+        let content = dir.path().join("content");
+        let signatory = |i: usize| Signatory {
+            name: format!("Naam {i:05}"),
+            function: None,
+            organisation: None,
+            place: Some("Ede".to_string()),
+            date: "2021-03-04".parse().unwrap(),
+            category: None,
+            publish: true,
+            highlight: false,
+            sender: None,
+        };
+        let mut data = SignatoryData {
+            signatories: (0..1200).map(signatory).collect(),
+            ..Default::default()
+        };
+        store::save(&content, &data).unwrap();
+        let options = BuildOptions::new(dir.path());
+        let mut cache = cache::BuildCache::default();
+        let rebuild = |cache: &mut cache::BuildCache, changed: &str| {
+            let changes = cache::Changes::Paths(vec![PathBuf::from(changed)]);
+            let rerendered = rerender(&options, cache, changes, false).unwrap();
+            cache.tidy();
+            rerendered.partial
+        };
+        let kept = |cache: &cache::BuildCache| {
+            (
+                cache.pages.len(),
+                cache.signatory_lists.len(),
+                cache.signatories.len(),
+            )
+        };
+        assert!(!rebuild(&mut cache, ""));
+        let whole = kept(&cache);
+        assert_eq!((whole.1, whole.2), (1, 1));
+        let example = content.join("voorbeelden/eerste-voorbeeld.md");
+        for i in 0..3 {
+            data.signatories.push(signatory(9000 + i));
+            store::save(&content, &data).unwrap();
+            assert!(rebuild(&mut cache, "signatories.yaml"), "patched");
+            assert_eq!(kept(&cache), whole, "after {} new signatories", i + 1);
+            let text = std::fs::read_to_string(&example).unwrap();
+            std::fs::write(&example, format!("{text}\nNog een zin {i}.\n")).unwrap();
+            assert!(
+                rebuild(&mut cache, "voorbeelden/eerste-voorbeeld.md"),
+                "patched"
+            );
+            assert_eq!(kept(&cache), whole, "after {} changes to an example", i + 1);
+        }
+    }
 }

@@ -176,6 +176,9 @@ pub fn patch_signatories(
     {
         return None;
     }
+    if let Some(old_key) = old.key.filter(|old_key| Some(*old_key) != list.key) {
+        cache.signatory_lists.retire(&old_key);
+    }
     views.replace_signatories(list);
     let new_shared = match shared_context(views, templates) {
         Ok(new_shared) => new_shared,
@@ -315,6 +318,7 @@ fn shared_context(views: &SiteViews, templates: &Templates) -> Result<tera::Cont
 
 /// The previous build's pages (or cards), for `serve`.
 struct PageMemo<'c, V> {
+    cache: &'c BuildCache,
     pages: &'c Memo<V>,
     fingerprints: &'c Memo<Key>,
     shared: SharedKeys,
@@ -328,6 +332,7 @@ impl<'c, V> PageMemo<'c, V> {
         pages: fn(&BuildCache) -> &Memo<V>,
     ) -> Option<Self> {
         cache.zip(shared).map(|(cache, shared)| PageMemo {
+            cache,
             pages: pages(cache),
             fingerprints: &cache.fingerprints,
             shared,
@@ -785,13 +790,14 @@ fn render_template(
     {
         // The page's path goes with its inputs: two examples never share a page.
         let inputs = crate::cache::derive(&inputs, job.path.as_bytes());
-        let (html, _) = memo.by_inputs_or_fingerprint(
+        let (html, key) = memo.by_inputs_or_fingerprint(
             templates,
             EXAMPLE_TEMPLATE,
             Some(inputs),
             |fingerprint| fill_page(job, site, views, templates, fingerprint, names).map(|_| ()),
             || render(shared),
         )?;
+        memo.cache.page_made(&job.path, key);
         return Ok(Contents::Shared(html));
     }
     // The page's values are first only hashed, which is much cheaper than converting them for
@@ -800,6 +806,7 @@ fn render_template(
     let template = fill_page(job, site, views, templates, &mut fingerprint, names)?;
     let key = fingerprint.finish(template, memo.shared.of(templates, template));
     let html = memo.pages.get_or(key, || render(shared))?;
+    memo.cache.page_made(&job.path, key);
     Ok(Contents::Shared(html))
 }
 

@@ -157,6 +157,22 @@ impl Prepared {
             cache,
         )
     }
+
+    /// Renders the site into memory: its files, in no particular order, and the views.
+    fn render_files(
+        &self,
+        cache: Option<&cache::BuildCache>,
+    ) -> Result<(Vec<render::OutputFile>, render::RenderedViews)> {
+        let files = std::sync::Mutex::new(Vec::new());
+        let views = self.render(
+            &|file| {
+                files.lock().expect("no panics while held").push(file);
+                Ok(())
+            },
+            cache,
+        )?;
+        Ok((files.into_inner().expect("no panics while held"), views))
+    }
 }
 
 /// Loads and renders the site without writing anything. The files come sorted by path.
@@ -307,17 +323,8 @@ fn patch(
 #[cfg(debug_assertions)]
 pub(crate) fn render_last_uncached(cache: &cache::BuildCache) -> Option<Vec<render::OutputFile>> {
     let last = cache.last.as_ref()?;
-    let files = std::sync::Mutex::new(Vec::new());
-    last.prepared
-        .render(
-            &|file| {
-                files.lock().expect("no panics while held").push(file);
-                Ok(())
-            },
-            None,
-        )
-        .expect("the site rendered before");
-    Some(files.into_inner().expect("no panics while held"))
+    let (files, _) = (last.prepared.render_files(None)).expect("the site rendered before");
+    Some(files)
 }
 
 /// A site rendered whole, with what it was rendered from.
@@ -339,15 +346,7 @@ impl Whole {
 
 fn render_site_with(options: &BuildOptions, cache: Option<&cache::BuildCache>) -> Result<Whole> {
     let prepared = Prepared::new(options, cache)?;
-    let files = std::sync::Mutex::new(Vec::new());
-    let views = prepared.render(
-        &|file| {
-            files.lock().expect("no panics while held").push(file);
-            Ok(())
-        },
-        cache,
-    )?;
-    let files = files.into_inner().expect("no panics while held");
+    let (files, views) = prepared.render_files(cache)?;
     Ok(Whole {
         prepared,
         views,

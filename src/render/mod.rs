@@ -121,16 +121,8 @@ pub fn patch_examples(
     let mut files = examples
         .iter()
         .map(|&(i, _)| {
-            let example = &site.examples[i];
-            let job = Job {
-                kind: Kind::Example(i),
-                path: example.source.path.clone(),
-                source: &example.source.file,
-            };
-            Ok(OutputFile {
-                path: output_path(&job.path),
-                contents: render_page(&job, site, views, templates, shared, memo.as_ref())?,
-            })
+            let job = Job::example(site, i);
+            page_file(&job, site, views, templates, shared, memo.as_ref())
         })
         .collect::<Result<Vec<_>>>()?;
     files.push(search_index_file(site, views, Some(cache)));
@@ -198,12 +190,7 @@ pub fn patch_signatories(
     };
     let pages = jobs.par_iter().filter(shows_signatories).map_init(
         || shared.clone(),
-        |shared, job| {
-            Ok(OutputFile {
-                path: output_path(&job.path),
-                contents: render_page(job, site, views, templates, shared, memo.as_ref())?,
-            })
-        },
+        |shared, job| page_file(job, site, views, templates, shared, memo.as_ref()),
     );
     let (pages, data) = rayon::join(
         || pages.collect::<Result<Vec<_>>>(),
@@ -261,12 +248,7 @@ pub fn render_site(
         jobs.par_iter()
             .map_init(
                 || shared.clone(),
-                |shared, job| {
-                    sink(OutputFile {
-                        path: output_path(&job.path),
-                        contents: render_page(job, site, views, templates, shared, memo)?,
-                    })
-                },
+                |shared, job| sink(page_file(job, site, views, templates, shared, memo)?),
             )
             .collect::<Result<()>>()
     };
@@ -508,6 +490,32 @@ fn signatories_page_path(base: &str, number: usize) -> String {
 }
 
 /// `actoren/gemeenten/` -> `actoren/gemeenten/index.html`; the 404 page is `404.html`.
+impl<'a> Job<'a> {
+    fn example(site: &'a Site, i: usize) -> Job<'a> {
+        let example = &site.examples[i];
+        Job {
+            kind: Kind::Example(i),
+            path: example.source.path.clone(),
+            source: &example.source.file,
+        }
+    }
+}
+
+/// The file of `job`'s page (see [`render_page`]).
+fn page_file(
+    job: &Job,
+    site: &Site,
+    views: &SiteViews,
+    templates: &Templates,
+    shared: &mut tera::Context,
+    memo: Option<&PageMemo<Arc<[u8]>>>,
+) -> Result<OutputFile> {
+    Ok(OutputFile {
+        path: output_path(&job.path),
+        contents: render_page(job, site, views, templates, shared, memo)?,
+    })
+}
+
 fn output_path(url_path: &str) -> PathBuf {
     if url_path.ends_with(".html") {
         PathBuf::from(url_path)
@@ -597,13 +605,7 @@ fn page_jobs<'a>(
             source: &actor.source.file,
         });
     }
-    for (i, example) in site.examples.iter().enumerate() {
-        jobs.push(Job {
-            kind: Kind::Example(i),
-            path: example.source.path.clone(),
-            source: &example.source.file,
-        });
-    }
+    jobs.extend((0..site.examples.len()).map(|i| Job::example(site, i)));
     let paths = &site.settings.paths;
     jobs.push(Job {
         kind: Kind::Sign,

@@ -228,21 +228,20 @@ impl SignatoryList {
         // The new names go in where a search among the names kept finds their place: comparing
         // each kept name (70,000 of them) with the next new one was most of this.
         let still: Vec<(usize, u32)> = still_named.collect();
-        let capacity = still.len() + fresh.len();
-        let (mut named, mut from) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
+        fn was(run: &[(usize, u32)]) -> impl Iterator<Item = (usize, Option<u32>)> + '_ {
+            run.iter().map(|&(i, place)| (i, Some(place)))
+        }
+        let mut merged = Vec::with_capacity(still.len() + fresh.len());
         let mut taken = 0;
         for f in fresh {
             let before = |&(i, _): &(usize, u32)| (keys[i], i) < (keys[f], f);
             let at = taken + still[taken..].partition_point(before);
-            named.extend(still[taken..at].iter().map(|&(i, _)| i));
-            from.extend(still[taken..at].iter().map(|&(_, place)| Some(place)));
-            named.push(f);
-            from.push(None);
+            merged.extend(was(&still[taken..at]));
+            merged.push((f, None));
             taken = at;
         }
-        named.extend(still[taken..].iter().map(|&(i, _)| i));
-        from.extend(still[taken..].iter().map(|&(_, place)| Some(place)));
-        Some((named, from))
+        merged.extend(was(&still[taken..]));
+        Some(merged.into_iter().unzip())
     }
 
     /// The hash that stands for one part of the list (`"page 2"`, `"named"`) in a page's
@@ -392,28 +391,23 @@ impl Kept {
         named: &[usize],
         previous: Option<(&[Option<u32>], &Kept)>,
     ) -> Kept {
-        let located = locations(signatories);
-        let row = |i: usize| -> &Rows {
-            let (block, _) = located[i];
-            &rows[block as usize]
+        let mut kept = Kept {
+            rows,
+            located: locations(signatories),
+            items: Pieces::default(),
+            data: Pieces::default(),
         };
-        let place = |i: usize| located[i].1 as usize;
-        let (items, data) = rayon::join(
+        (kept.items, kept.data) = rayon::join(
             || {
                 let previous = previous.map(|(from, kept)| (from, &kept.items));
-                Pieces::in_order(named, previous, |i| row(i).items.get(place(i)))
+                Pieces::in_order(named, previous, |i| kept.item(i))
             },
             || {
                 let previous = previous.map(|(from, kept)| (from, &kept.data));
-                Pieces::in_order(named, previous, |i| row(i).data.get(place(i)))
+                Pieces::in_order(named, previous, |i| kept.row(i))
             },
         );
-        Kept {
-            rows,
-            located,
-            items,
-            data,
-        }
+        kept
     }
 
     /// Signatory `i`'s list item.

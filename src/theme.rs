@@ -32,7 +32,7 @@ pub struct Theme {
     /// Path below `static/` to the file.
     pub static_files: BTreeMap<PathBuf, ThemeFile>,
     /// The interface strings for the site's language (`strings/<language>.yaml`).
-    pub strings: serde_json::Map<String, serde_json::Value>,
+    pub strings: Strings,
 }
 
 impl Theme {
@@ -126,15 +126,13 @@ pub fn load_theme(site_root: &Path, name: &str, language: &str) -> Result<Theme>
     let mut strings = serde_json::Map::new();
     let mut last_source = PathBuf::new();
     for (text, path) in strings_sources {
-        let map: serde_json::Map<String, serde_json::Value> = yaml::parse(&text, &path, 1)?;
-        strings.extend(map);
+        strings.extend(parse_strings(&text, &path, &strings_name)?);
         last_source = path;
     }
     // A language file made for a site must have every string the templates use.
     if let Some(reference) = DEFAULT_THEME.get_file(REFERENCE_STRINGS) {
         let text = String::from_utf8_lossy(reference.contents());
-        let reference: serde_json::Map<String, serde_json::Value> =
-            yaml::parse(&text, Path::new(REFERENCE_STRINGS), 1)?;
+        let reference = parse_strings(&text, Path::new(REFERENCE_STRINGS), REFERENCE_STRINGS)?;
         let missing: Vec<&str> = reference
             .keys()
             .filter(|k| !strings.contains_key(*k))
@@ -158,6 +156,28 @@ pub fn load_theme(site_root: &Path, name: &str, language: &str) -> Result<Theme>
         static_files,
         strings,
     })
+}
+
+type Strings = serde_json::Map<String, serde_json::Value>;
+
+/// The default theme's strings files as JSON, by their path in the theme: build.rs converted
+/// them when oproep was compiled: reading their YAML was a twentieth of the real site's CPU time.
+static DEFAULT_STRINGS_JSON: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/default_strings.rs"));
+
+/// Parses the strings file at `path`, `name` in a theme (`strings/nl.yaml`). When its text is
+/// that of the default theme's file (as in a copy of the theme), it is read from that file's JSON.
+fn parse_strings(text: &str, path: &Path, name: &str) -> Result<Strings> {
+    let built_in = DEFAULT_THEME
+        .get_file(name)
+        .is_some_and(|file| file.contents() == text.as_bytes());
+    let json = DEFAULT_STRINGS_JSON.iter().find(|(file, _)| *file == name);
+    match json {
+        Some((_, json)) if built_in => {
+            Ok(serde_json::from_str(json).expect("build.rs wrote this JSON from a mapping"))
+        }
+        _ => yaml::parse(text, path, 1),
+    }
 }
 
 /// Languages the built-in theme has strings for.
@@ -219,6 +239,45 @@ mod tests {
             err.contains("fy.yaml") && err.contains("lack") && err.contains("nav_home"),
             "{err}"
         );
+    }
+
+    /// What build.rs made of the default theme's strings reads as their YAML does.
+    #[test]
+    fn built_in_strings_read_from_their_json_as_from_their_yaml() {
+        for language in available_languages() {
+            let name = format!("strings/{language}.yaml");
+            let text = String::from_utf8_lossy(DEFAULT_THEME.get_file(&name).unwrap().contents());
+            let from_yaml: Strings = yaml::parse(&text, Path::new(&name), 1).unwrap();
+            assert!(
+                DEFAULT_STRINGS_JSON.iter().any(|(file, _)| *file == name),
+                "{name} has its JSON"
+            );
+            assert_eq!(
+                parse_strings(&text, Path::new(&name), &name).unwrap(),
+                from_yaml
+            );
+        }
+    }
+
+    /// A site's copy of a strings file with one string changed shows that string: only the
+    /// default theme's own text is read from its JSON.
+    #[test]
+    fn a_changed_copy_of_the_strings_is_read_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let strings = dir.path().join("themes/default/strings");
+        std::fs::create_dir_all(&strings).unwrap();
+        let name = "strings/nl.yaml";
+        let text = String::from_utf8_lossy(DEFAULT_THEME.get_file(name).unwrap().contents());
+        let built_in = load_theme(Path::new("/nonexistent"), DEFAULT_THEME_NAME, "nl").unwrap();
+        let sign = built_in.strings["sign"].as_str().unwrap();
+        let changed = text.replacen(&format!("\nsign: \"{sign}\""), "\nsign: \"Teken nu\"", 1);
+        assert_ne!(changed, text, "the built-in sign string appears as written");
+        std::fs::write(strings.join("nl.yaml"), &changed).unwrap();
+        let theme = load_theme(dir.path(), DEFAULT_THEME_NAME, "nl").unwrap();
+        assert_eq!(theme.strings["sign"], "Teken nu");
+        std::fs::write(strings.join("nl.yaml"), &*text).unwrap();
+        let theme = load_theme(dir.path(), DEFAULT_THEME_NAME, "nl").unwrap();
+        assert_eq!(theme.strings, built_in.strings);
     }
 
     #[test]

@@ -229,6 +229,18 @@ fn example_filters_work_as_pages_without_script() {
         hrefs(&by_theme, "#example-cards .card h3 a"),
         ["/voorbeelden/zwemles/"]
     );
+    // Each filter page lists every filter and marks its own link as the current page.
+    let current = "#facet-links a[aria-current=page]";
+    assert_eq!(hrefs(&overview, current), Vec::<String>::new());
+    for (html, url) in [
+        (&rijk, "/voorbeelden/actor/rijk/"),
+        (&by_place, "/voorbeelden/plaats/hilversum/"),
+        (&by_call, "/voorbeelden/oproep/ruimte/"),
+        (&by_theme, "/voorbeelden/thema/sport/"),
+    ] {
+        assert_eq!(hrefs(html, current), [url]);
+        assert_eq!(hrefs(html, "#facet-links a[data-filter]"), facet_links);
+    }
 }
 
 #[test]

@@ -238,8 +238,12 @@ pub fn render_site(
     let card_memo = PageMemo::of(cache, shared_keys, |cache| &cache.cards);
     let memo = PageMemo::of(cache, shared_keys, |cache| &cache.pages);
     let memo = memo.as_ref();
-    let cards = render_cards(&rendered.views, templates, shared, card_memo.as_ref())?;
-    (rendered.views.cards, rendered.views.card_keys) = cards.into_iter().unzip();
+    let (cards, facet_links) = rayon::join(
+        || render_cards(&rendered.views, templates, shared, card_memo.as_ref()),
+        || render_facet_links(&rendered.views, templates),
+    );
+    (rendered.views.cards, rendered.views.card_keys) = cards?.into_iter().unzip();
+    rendered.views.facet_links = facet_links?;
     let views = &rendered.views;
     let jobs = page_jobs(site, views.signatories.page_count(), &views.facets);
     check_unique_paths(&jobs)?;
@@ -473,6 +477,18 @@ fn render_cards(
             },
         )
         .collect()
+}
+
+/// Renders the links to every filter page once with the theme's `facet_links.html`, for
+/// every page that lists examples; each marks its own link (the `mark_current` filter). The
+/// template sees only `facets` and `t`: what it makes must not change when someone signs.
+fn render_facet_links(views: &SiteViews, templates: &Templates) -> Result<Arc<str>> {
+    let mut context = tera::Context::new();
+    context.insert("facets", &*views.facets);
+    context.insert("t", &views.strings);
+    templates
+        .render("facet_links.html", &context)
+        .map(Arc::from)
 }
 
 const EXAMPLE_TEMPLATE: &str = "example.html";
@@ -876,6 +892,14 @@ fn template_of(kind: Kind, site: &Site) -> &str {
 }
 
 /// Puts a page's own values into `context` and returns the template that renders it.
+/// The facets and the links to their filter pages, for the pages that list examples.
+fn insert_facets(context: &mut impl PageValues, views: &SiteViews) {
+    context.insert_made_from("facets", &views.facets, || views.facets_made_from());
+    context.insert_made_from("facet_links", &*views.facet_links, || {
+        views.facets_made_from()
+    });
+}
+
 fn fill_page<'s>(
     job: &Job,
     site: &'s Site,
@@ -937,7 +961,7 @@ fn fill_page<'s>(
                 context.insert_made_from("cards", &views.cards, || {
                     views.cards_made_from(0..views.cards.len())
                 });
-                context.insert_made_from("facets", &views.facets, || views.facets_made_from());
+                insert_facets(context, views);
                 (
                     &site.examples_section.meta.title,
                     site.examples_section.meta.description.as_deref(),
@@ -1054,7 +1078,7 @@ fn fill_page<'s>(
                 context.insert_made_from("cards", &cards, || {
                     views.cards_made_from(value.examples.iter().copied())
                 });
-                context.insert_made_from("facets", &views.facets, || views.facets_made_from());
+                insert_facets(context, views);
                 context.insert("facet", facet);
                 context.insert("value", value);
                 (&value.title, None, None, vec![home, examples_link])

@@ -101,7 +101,14 @@ impl<T: Codec> Codec for Vec<T> {
     }
     fn take(input: &mut &[u8]) -> Option<Self> {
         let len = take_len(input)?;
-        (0..len).map(|_| T::take(input)).collect()
+        // Allocated once at its length (a collected `Option<Vec>` cannot know it and grows by
+        // doubling, copying and touching fresh memory each time); every item takes at least a
+        // byte, so bytes that are not this format cannot ask for more.
+        let mut items = Vec::with_capacity(len.min(input.len()));
+        for _ in 0..len {
+            items.push(T::take(input)?);
+        }
+        Some(items)
     }
 }
 

@@ -251,6 +251,8 @@ pub struct SiteViews {
     pub cards: Vec<Arc<str>>,
     /// The hash each card is kept under by `serve`; empty for one build.
     pub card_keys: Vec<Option<crate::cache::Key>>,
+    /// The links to every filter page, rendered once for all the pages that list examples.
+    pub facet_links: Arc<str>,
     /// With `serve`'s cache: for each example, a hash of everything its page and its card
     /// are made from besides the templates and the values every page shares (see
     /// [`example_inputs`]); empty for one build.
@@ -691,6 +693,7 @@ impl SiteViews {
             facets,
             cards: Vec::new(),
             card_keys: Vec::new(),
+            facet_links: Arc::from(""),
             example_inputs,
             other_inputs,
             actors: actors.clone(),

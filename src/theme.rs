@@ -123,7 +123,7 @@ pub fn load_theme(site_root: &Path, name: &str, language: &str) -> Result<Theme>
         ));
     }
     // Later sources (the site's) override single strings of earlier ones (the built-in theme).
-    let mut strings = serde_json::Map::new();
+    let mut strings = Strings::new();
     let mut last_source = PathBuf::new();
     for (text, path) in strings_sources {
         strings.extend(parse_strings(&text, &path, &strings_name)?);
@@ -160,8 +160,8 @@ pub fn load_theme(site_root: &Path, name: &str, language: &str) -> Result<Theme>
 
 type Strings = serde_json::Map<String, serde_json::Value>;
 
-/// The default theme's strings files as JSON, by their path in the theme: build.rs converted
-/// them when oproep was compiled: reading their YAML was a twentieth of the real site's CPU time.
+/// The default theme's strings files as JSON, by their path in the theme, converted by build.rs
+/// when oproep was compiled (reading their YAML was a twentieth of the real site's CPU time).
 static DEFAULT_STRINGS_JSON: &[(&str, &str)] =
     include!(concat!(env!("OUT_DIR"), "/default_strings.rs"));
 

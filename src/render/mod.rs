@@ -711,6 +711,9 @@ struct PageView<'a> {
     extra: Option<&'a BTreeMap<String, serde_yaml::Value>>,
     /// The URL of the menu item this page falls under, if any.
     menu_url: Option<&'a str>,
+    /// How that item is the current one, as `aria-current` says it: `page` when it is this
+    /// page, `true` when this page is below it.
+    menu_current: Option<&'static str>,
 }
 
 fn render_page(
@@ -891,7 +894,6 @@ fn template_of(kind: Kind, site: &Site) -> &str {
     }
 }
 
-/// Puts a page's own values into `context` and returns the template that renders it.
 /// The facets and the links to their filter pages, for the pages that list examples.
 fn insert_facets(context: &mut impl PageValues, views: &SiteViews) {
     context.insert_made_from("facets", &views.facets, || views.facets_made_from());
@@ -900,6 +902,7 @@ fn insert_facets(context: &mut impl PageValues, views: &SiteViews) {
     });
 }
 
+/// Puts a page's own values into `context` and returns the template that renders it.
 fn fill_page<'s>(
     job: &Job,
     site: &'s Site,
@@ -1124,10 +1127,12 @@ fn fill_page<'s>(
         });
     }
     let url = format!("{}{}", sv.base_path, job.path);
+    let menu_url = menu_url(&sv.nav, &url, &sv.home_url);
     let page = PageView {
         title,
         description: description.unwrap_or(&sv.description),
-        menu_url: menu_url(&sv.nav, &url, &sv.home_url),
+        menu_url,
+        menu_current: menu_url.map(|menu| if menu == url { "page" } else { "true" }),
         url,
         canonical: format!("{}{}", sv.base_url, job.path),
         breadcrumbs,

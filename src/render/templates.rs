@@ -84,13 +84,24 @@ impl Templates {
             "mark_current",
             |value: &Value, args: &HashMap<String, Value>| {
                 let html = tera::try_get_value!("mark_current", "value", String, value);
-                let Some(url) = args.get("url") else {
-                    return Err(
-                        "the `mark_current` filter needs `url`: mark_current(url=page.url)".into(),
-                    );
+                let url = match args.get("url") {
+                    // A page under no menu item has no `menu_url`: nothing to mark.
+                    Some(Value::Null) => return Ok(Value::String(html)),
+                    Some(url) => tera::try_get_value!("mark_current", "url", String, url),
+                    None => {
+                        return Err(
+                            "the `mark_current` filter needs `url`: mark_current(url=page.url)"
+                                .into(),
+                        );
+                    }
                 };
-                let url = tera::try_get_value!("mark_current", "url", String, url);
-                Ok(Value::String(mark_current(&html, &url)))
+                let current = match args.get("current") {
+                    None | Some(Value::Null) => "page".to_string(),
+                    Some(current) => {
+                        tera::try_get_value!("mark_current", "current", String, current)
+                    }
+                };
+                Ok(Value::String(mark_current(&html, &url, &current)))
             },
         );
         let months = theme.months();
@@ -174,12 +185,16 @@ fn escape(text: &str) -> String {
     html_escape::encode_quoted_attribute(text).into_owned()
 }
 
-/// The `mark_current` filter: `html` with every link to `url` marked as the current page. Links
-/// rendered once for many pages (`facet_links.html`) are then marked on each page for the cost
-/// of a search rather than a template loop, which was a third of the real site's page time.
-fn mark_current(html: &str, url: &str) -> String {
+/// The `mark_current` filter: `html` with every link to `url` marked as the current one, with
+/// `aria-current="current"` (`page` unless the template says otherwise). Links rendered once for
+/// many pages (the menu, `facet_links.html`) are then marked on each page for the cost of a
+/// search rather than a template loop, which was two fifths of the real site's page time.
+fn mark_current(html: &str, url: &str, current: &str) -> String {
     let href = format!("href=\"{}\"", escape(url));
-    html.replace(&href, &format!("{href} aria-current=\"page\""))
+    html.replace(
+        &href,
+        &format!("{href} aria-current=\"{}\"", escape(current)),
+    )
 }
 
 /// `2020-12-21` -> `21 december 2020`, with the month names of the site's language.
@@ -509,14 +524,14 @@ mod tests {
     fn mark_current_marks_the_links_to_the_address_only() {
         let html = r#"<a href="/a/">A</a> <a href="/a/b/">B</a> <a href="/a/?x=1&amp;y=2">C</a> <a href="/a/">A again</a>"#;
         assert_eq!(
-            mark_current(html, "/a/"),
+            mark_current(html, "/a/", "page"),
             r#"<a href="/a/" aria-current="page">A</a> <a href="/a/b/">B</a> <a href="/a/?x=1&amp;y=2">C</a> <a href="/a/" aria-current="page">A again</a>"#
         );
         assert_eq!(
-            mark_current(html, "/a/?x=1&y=2"),
-            r#"<a href="/a/">A</a> <a href="/a/b/">B</a> <a href="/a/?x=1&amp;y=2" aria-current="page">C</a> <a href="/a/">A again</a>"#
+            mark_current(html, "/a/?x=1&y=2", "true"),
+            r#"<a href="/a/">A</a> <a href="/a/b/">B</a> <a href="/a/?x=1&amp;y=2" aria-current="true">C</a> <a href="/a/">A again</a>"#
         );
-        assert_eq!(mark_current(html, "/c/"), html);
+        assert_eq!(mark_current(html, "/c/", "page"), html);
     }
 
     fn tera(templates: &[(&str, &str)]) -> Tera {

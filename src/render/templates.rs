@@ -80,30 +80,7 @@ impl Templates {
         // Every attribute in a theme is quoted, so `&<>"'` are the characters that matter.
         // Tera's default also escapes `/`, which makes every URL in a page longer.
         tera.set_escape_fn(escape);
-        tera.register_filter(
-            "mark_current",
-            |value: &Value, args: &HashMap<String, Value>| {
-                let html = tera::try_get_value!("mark_current", "value", String, value);
-                let url = match args.get("url") {
-                    // A page under no menu item has no `menu_url`: nothing to mark.
-                    Some(Value::Null) => return Ok(Value::String(html)),
-                    Some(url) => tera::try_get_value!("mark_current", "url", String, url),
-                    None => {
-                        return Err(
-                            "the `mark_current` filter needs `url`: mark_current(url=page.url)"
-                                .into(),
-                        );
-                    }
-                };
-                let current = match args.get("current") {
-                    None | Some(Value::Null) => "page".to_string(),
-                    Some(current) => {
-                        tera::try_get_value!("mark_current", "current", String, current)
-                    }
-                };
-                Ok(Value::String(mark_current(&html, &url, &current)))
-            },
-        );
+        tera.register_filter("mark_current", mark_current_filter);
         let months = theme.months();
         tera.register_filter(
             "long_date",
@@ -185,7 +162,26 @@ fn escape(text: &str) -> String {
     html_escape::encode_quoted_attribute(text).into_owned()
 }
 
-/// The `mark_current` filter: `html` with every link to `url` marked as the current one, with
+/// `{{ links | mark_current(url=page.url) }}`, optionally with `current="true"`: see
+/// [`mark_current`].
+fn mark_current_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let html = tera::try_get_value!("mark_current", "value", String, value);
+    let url = match args.get("url") {
+        // A page under no menu item has no `menu_url`: nothing to mark.
+        Some(Value::Null) => return Ok(Value::String(html)),
+        Some(url) => tera::try_get_value!("mark_current", "url", String, url),
+        None => {
+            return Err("the `mark_current` filter needs `url`: mark_current(url=page.url)".into());
+        }
+    };
+    let current = match args.get("current") {
+        None | Some(Value::Null) => "page".to_string(),
+        Some(current) => tera::try_get_value!("mark_current", "current", String, current),
+    };
+    Ok(Value::String(mark_current(&html, &url, &current)))
+}
+
+/// `html` with every link to `url` marked as the current one, with
 /// `aria-current="current"` (`page` unless the template says otherwise). Links rendered once for
 /// many pages (the menu, `facet_links.html`) are then marked on each page for the cost of a
 /// search rather than a template loop, which was two fifths of the real site's page time.
@@ -532,6 +528,38 @@ mod tests {
             r#"<a href="/a/">A</a> <a href="/a/b/">B</a> <a href="/a/?x=1&amp;y=2" aria-current="true">C</a> <a href="/a/">A again</a>"#
         );
         assert_eq!(mark_current(html, "/c/", "page"), html);
+    }
+
+    /// The filter as templates call it: `current` defaults to `page`, a missing `menu_url`
+    /// (null) marks nothing, no `url` at all is an error.
+    #[test]
+    fn the_mark_current_filter_takes_its_arguments_from_the_template() {
+        let mut tera = tera(&[
+            (
+                "marked",
+                "{{ links | mark_current(url=url, current=current) | safe }}",
+            ),
+            ("no_url", "{{ links | mark_current() | safe }}"),
+        ]);
+        tera.register_filter("mark_current", mark_current_filter);
+        let mut context = Context::new();
+        context.insert("links", r#"<a href="/a/">A</a>"#);
+        context.insert("url", "/a/");
+        context.insert("current", &Value::Null);
+        let render = |context: &Context| tera.render("marked", context).unwrap();
+        assert_eq!(
+            render(&context),
+            r#"<a href="/a/" aria-current="page">A</a>"#
+        );
+        context.insert("current", "true");
+        assert_eq!(
+            render(&context),
+            r#"<a href="/a/" aria-current="true">A</a>"#
+        );
+        context.insert("url", &Value::Null);
+        assert_eq!(render(&context), r#"<a href="/a/">A</a>"#);
+        let err = tera.render("no_url", &context).unwrap_err();
+        assert!(error_chain(&err).contains("needs `url`"), "{err:?}");
     }
 
     fn tera(templates: &[(&str, &str)]) -> Tera {

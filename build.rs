@@ -35,16 +35,13 @@ fn write_out(name: &str, bytes: &[u8]) {
 /// does: a Rust array of (path below the theme, JSON text). A file that does not parse is left
 /// out, so that the build parses it and reports the error as for any strings file.
 fn strings_as_json() -> String {
-    let mut files: Vec<_> = std::fs::read_dir(STRINGS)
-        .unwrap_or_else(|e| panic!("cannot read {STRINGS}: {e}"))
-        .map(|entry| entry.expect("a readable folder entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
+    let files = sorted_entries(Path::new(STRINGS));
     let mut code = String::from("&[\n");
-    for path in files {
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+    {
+        let text = read(path);
         let Ok(strings) = serde_yaml::from_str::<serde_json::Map<String, serde_json::Value>>(&text)
         else {
             continue;
@@ -77,12 +74,7 @@ fn link_at_a_fixed_address() {
 /// names them. One that does not parse is left out: the build then parses it and reports the
 /// error as for any template.
 fn collect(dir: &Path, prefix: &str, templates: &mut parsed::ParsedTemplates) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("a readable folder entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
+    for path in sorted_entries(dir) {
         let file_name = path
             .file_name()
             .expect("an entry has a name")
@@ -92,10 +84,23 @@ fn collect(dir: &Path, prefix: &str, templates: &mut parsed::ParsedTemplates) {
             collect(&path, &format!("{name}/"), templates);
             continue;
         }
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let text = read(&path);
         if let Ok(template) = tera::Template::new(&name, None, &text) {
             templates.push((text, template));
         }
     }
+}
+
+/// The entries of `dir`, sorted, so that what build.rs writes does not depend on the file system.
+fn sorted_entries(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a readable folder entry").path())
+        .collect();
+    entries.sort();
+    entries
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }

@@ -74,6 +74,7 @@ pub fn load_theme(site_root: &Path, name: &str, language: &str) -> Result<Theme>
     let mut templates = BTreeMap::new();
     let mut static_files = BTreeMap::new();
     let mut strings_sources: Vec<(String, PathBuf)> = Vec::new();
+    let mut strings_from_site = false;
     let strings_name = format!("strings/{language}.yaml");
 
     for file in embedded_files(&DEFAULT_THEME) {
@@ -108,6 +109,7 @@ pub fn load_theme(site_root: &Path, name: &str, language: &str) -> Result<Theme>
                 static_files.insert(rest.to_path_buf(), ThemeFile::OnDisk(path.to_path_buf()));
             } else if relative == Path::new(&strings_name) {
                 strings_sources.push((crate::load::read_text(path)?, path.to_path_buf()));
+                strings_from_site = true;
             }
         }
     }
@@ -129,8 +131,12 @@ pub fn load_theme(site_root: &Path, name: &str, language: &str) -> Result<Theme>
         strings.extend(parse_strings(&text, &path, &strings_name)?);
         last_source = path;
     }
-    // A language file made for a site must have every string the templates use.
-    if let Some(reference) = DEFAULT_THEME.get_file(REFERENCE_STRINGS) {
+    // A language file made for a site must have every string the templates use (the built-in
+    // ones have: `every_language_has_every_string`).
+    let reference = DEFAULT_THEME
+        .get_file(REFERENCE_STRINGS)
+        .filter(|_| strings_from_site);
+    if let Some(reference) = reference {
         let text = String::from_utf8_lossy(reference.contents());
         let reference = parse_strings(&text, Path::new(REFERENCE_STRINGS), REFERENCE_STRINGS)?;
         let missing: Vec<&str> = reference

@@ -112,8 +112,19 @@ impl Prepared {
                 load::load_site(&content_dir, settings, &options, cache)
             },
             || -> Result<_> {
-                let theme = theme::load_theme(&options.root, &theme_name, &language)?;
-                let templates = render::compile_templates(&theme, cache)?;
+                let load_theme = || theme::load_theme(&options.root, &theme_name, &language);
+                // Decoding the default theme's templates needs nothing from the site, so it
+                // runs beside reading the theme. `serve` usually keeps its templates from the
+                // last build and decodes them only to compile anew.
+                let (theme, defaults) = match cache {
+                    None => {
+                        let (theme, defaults) =
+                            rayon::join(load_theme, render::DefaultTemplates::decode);
+                        (theme?, Some(defaults))
+                    }
+                    Some(_) => (load_theme()?, None),
+                };
+                let templates = render::compile_templates(&theme, cache, defaults)?;
                 Ok((theme, templates))
             },
         );

@@ -15,6 +15,7 @@
 
 use std::collections::HashSet;
 use std::fs;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -46,6 +47,8 @@ pub struct SiteWriter {
     /// Rebuild only: every file of the new site, and the changed ones as (staged, relative).
     present: Mutex<HashSet<PathBuf>>,
     changed: Mutex<Vec<(PathBuf, PathBuf)>>,
+    /// Rebuild only: the previous build's files, listed while the new site renders.
+    previous: Option<std::thread::JoinHandle<Result<Vec<PathBuf>>>>,
 }
 
 impl SiteWriter {
@@ -58,14 +61,22 @@ impl SiteWriter {
             .prefix(".oproep-build-")
             .tempdir_in(&parent)
             .map_err(|e| Error::io("cannot create a temporary folder in", &parent, e))?;
+        let update = output.join("index.html").is_file();
+        // Listing a folder per syscall is a small site's longest step after rendering; on a
+        // thread of its own it costs no time.
+        let previous = update.then(|| {
+            let output = output.to_path_buf();
+            std::thread::spawn(move || list_files(&output))
+        });
         Ok(SiteWriter {
             output: output.to_path_buf(),
             staging,
-            update: output.join("index.html").is_file(),
+            update,
             files: AtomicUsize::new(0),
             pages: AtomicUsize::new(0),
             present: Mutex::new(HashSet::new()),
             changed: Mutex::new(Vec::new()),
+            previous,
         })
     }
 
@@ -135,7 +146,11 @@ impl SiteWriter {
             fs::rename(staged, &target).map_err(|e| Error::io("cannot write", &target, e))?;
         }
         let present = self.present.into_inner().expect("no panics while held");
-        report.removed = remove_stale(&self.output, &present)?;
+        let previous = match self.previous {
+            Some(listing) => listing.join().expect("listing files does not panic")?,
+            None => Vec::new(),
+        };
+        report.removed = remove_stale(&self.output, &previous, &present)?;
         Ok(report)
     }
 }
@@ -146,24 +161,44 @@ fn unchanged(old: &Path, bytes: &[u8]) -> bool {
         && fs::read(old).is_ok_and(|old_bytes| old_bytes == bytes)
 }
 
-/// Removes the previous build's files that the new site does not have, and the folders that
-/// are left empty. Returns how many files went.
-fn remove_stale(output: &Path, present: &HashSet<PathBuf>) -> Result<usize> {
-    let mut removed = 0;
-    for entry in walkdir::WalkDir::new(output)
-        .min_depth(1)
-        .contents_first(true)
-    {
+/// Every file below `output` (other than folders), relative to it.
+fn list_files(output: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(output).min_depth(1) {
         let entry = entry.map_err(|e| Error::io("cannot read", output, e.into()))?;
-        let relative = entry.path().strip_prefix(output).unwrap_or(entry.path());
-        if entry.file_type().is_dir() {
-            // Fails, as meant, when the folder still holds something.
-            let _ = fs::remove_dir(entry.path());
-        } else if !present.contains(relative) {
-            fs::remove_file(entry.path())
-                .map_err(|e| Error::io("cannot remove", entry.path(), e))?;
-            removed += 1;
+        if !entry.file_type().is_dir() {
+            let relative = entry.path().strip_prefix(output).unwrap_or(entry.path());
+            files.push(relative.to_path_buf());
         }
+    }
+    Ok(files)
+}
+
+/// Removes the `previous` build's files that the new site does not have, and the folders that
+/// this leaves empty. Returns how many files went.
+fn remove_stale(output: &Path, previous: &[PathBuf], present: &HashSet<PathBuf>) -> Result<usize> {
+    let mut removed = 0;
+    // Only the folders that held a removed file can have become empty.
+    let mut emptied = std::collections::BTreeSet::new();
+    for relative in previous.iter().filter(|file| !present.contains(*file)) {
+        let path = output.join(relative);
+        match fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            // Gone already: it was in a folder that the new site has as a file.
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {}
+            Err(e) => return Err(Error::io("cannot remove", &path, e)),
+        }
+        emptied.extend(
+            relative
+                .ancestors()
+                .skip(1)
+                .filter(|dir| !dir.as_os_str().is_empty()),
+        );
+    }
+    // Deepest first: a folder's subfolders go before it. Fails, as meant, on a folder that
+    // still holds something.
+    for dir in emptied.iter().rev() {
+        let _ = fs::remove_dir(output.join(dir));
     }
     Ok(removed)
 }
@@ -226,4 +261,60 @@ fn swap_in(staging: tempfile::TempDir, output: &Path) -> Result<()> {
         let _ = fs::remove_dir_all(old);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> OutputFile {
+        OutputFile {
+            path: PathBuf::from(path),
+            contents: Contents::Bytes(text.as_bytes().to_vec()),
+        }
+    }
+
+    /// A rebuild removes the files the site no longer has and the folders that leaves empty,
+    /// deepest first; folders that still hold something stay, and so do unchanged files.
+    #[test]
+    fn a_rebuild_removes_stale_files_and_the_folders_they_leave_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        for (path, text) in [
+            ("index.html", "home"),
+            ("a/keep.html", "kept"),
+            ("a/b/c/gone.html", "old"),
+            ("d/e/gone.html", "old"),
+            ("f/index.html", "a folder that becomes a file"),
+        ] {
+            let path = output.join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        let writer = SiteWriter::begin(&output).unwrap();
+        for new in [
+            file("index.html", "home"),
+            file("a/keep.html", "kept"),
+            file("f", "now a file"),
+        ] {
+            writer.put(&new).unwrap();
+        }
+        let report = writer.finish().unwrap();
+        assert_eq!((report.files, report.written), (3, 1));
+        assert_eq!(report.removed, 2, "the two files below a/b/c and d/e");
+        for gone in ["a/b", "d"] {
+            assert!(!output.join(gone).exists(), "{gone} is left");
+        }
+        assert_eq!(
+            fs::read_to_string(output.join("a/keep.html")).unwrap(),
+            "kept"
+        );
+        assert_eq!(fs::read_to_string(output.join("f")).unwrap(), "now a file");
+        let beside: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(
+            beside.len(),
+            1,
+            "nothing temporary is left beside the output"
+        );
+    }
 }

@@ -25,7 +25,7 @@ use crate::load::Loaded;
 use crate::model::{Example, Site};
 use crate::theme::{Theme, ThemeFile};
 pub use signatories::SignatoryList;
-pub use templates::Templates;
+pub use templates::{DefaultTemplates, Templates};
 use templates::{Fingerprint, PageContext, PageValues};
 use views::*;
 pub use views::{Body, ExampleCard, Facet};
@@ -416,12 +416,18 @@ impl SharedKeys {
 
 /// Compiles the theme's templates, or takes them from the previous build when their sources
 /// are the same.
-pub fn compile_templates(theme: &Theme, cache: Option<&BuildCache>) -> Result<Arc<Templates>> {
+pub fn compile_templates(
+    theme: &Theme,
+    cache: Option<&BuildCache>,
+    defaults: Option<DefaultTemplates>,
+) -> Result<Arc<Templates>> {
+    let compile = || {
+        let defaults = defaults.unwrap_or_else(DefaultTemplates::decode);
+        Templates::with_defaults(theme, defaults).map(Arc::new)
+    };
     match cache {
-        Some(cache) => cache
-            .templates
-            .get_or(templates_key(theme), || Templates::new(theme).map(Arc::new)),
-        None => Templates::new(theme).map(Arc::new),
+        Some(cache) => cache.templates.get_or(templates_key(theme), compile),
+        None => compile(),
     }
 }
 

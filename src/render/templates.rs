@@ -29,6 +29,11 @@ const SIGNATURES: &str = "site.signatures";
 
 impl Templates {
     pub fn new(theme: &Theme) -> Result<Templates> {
+        Templates::with_defaults(theme, DefaultTemplates::decode())
+    }
+
+    /// Like [`Templates::new`], with the default theme's templates already decoded.
+    pub fn with_defaults(theme: &Theme, defaults: DefaultTemplates) -> Result<Templates> {
         let mut tera = Tera::default();
         let origins: HashMap<String, String> = theme
             .templates
@@ -38,7 +43,7 @@ impl Templates {
         // The default theme's templates were parsed when oproep was compiled and are moved
         // out of what it stored; the others (a site's own) parse each on its own, so in
         // parallel. Then the same steps as `Tera::add_raw_templates`.
-        let mut stored = default_theme_parsed();
+        let mut stored = defaults.0;
         let mut to_parse = Vec::new();
         for (name, (text, _)) in &theme.templates {
             match stored.remove(text) {
@@ -136,14 +141,20 @@ impl Templates {
 }
 
 /// The default theme's templates as `build.rs` parsed them, by their source text: a template
-/// of a site's theme with the same text is the same template. Decoding is quick; each call
-/// decodes anew, so that the templates can be moved out rather than copied.
-fn default_theme_parsed() -> HashMap<String, tera::Template> {
-    let bytes: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default_templates.bin"));
-    // Bytes this same binary wrote; should they not decode, every template is parsed.
-    ParsedTemplates::take(&mut &bytes[..])
-        .map(|templates| templates.into_iter().collect())
-        .unwrap_or_default()
+/// of a site's theme with the same text is the same template.
+pub struct DefaultTemplates(HashMap<String, tera::Template>);
+
+impl DefaultTemplates {
+    /// Decodes them anew, so that [`Templates`] can move them out rather than copy them.
+    /// It needs nothing from the site, so a build does it while reading the theme.
+    pub fn decode() -> DefaultTemplates {
+        let bytes: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default_templates.bin"));
+        // Bytes this same binary wrote; should they not decode, every template is parsed.
+        let templates = ParsedTemplates::take(&mut &bytes[..])
+            .map(|templates| templates.into_iter().collect())
+            .unwrap_or_default();
+        DefaultTemplates(templates)
+    }
 }
 
 /// Tera puts the useful part (which variable, which line) in the error's sources.
@@ -635,7 +646,7 @@ mod tests {
     fn every_default_template_is_parsed_in_advance_exactly_as_tera_parses_it() {
         let theme = crate::theme::load_theme(std::path::Path::new("/nonexistent"), "default", "nl")
             .unwrap();
-        let parsed = default_theme_parsed();
+        let parsed = DefaultTemplates::decode().0;
         assert_eq!(parsed.len(), theme.templates.len());
         for (name, (text, _)) in &theme.templates {
             let stored = parsed

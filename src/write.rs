@@ -15,7 +15,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -155,10 +155,22 @@ impl SiteWriter {
     }
 }
 
-/// Whether `old` holds exactly `bytes`; its size is compared first, which is cheap.
+/// Whether `old` holds exactly `bytes`. Its size is compared first, which is cheap; then its
+/// bytes, a block at a time into a buffer on the stack: reading each old page into a new
+/// allocation cost more than comparing it.
 fn unchanged(old: &Path, bytes: &[u8]) -> bool {
-    fs::metadata(old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
-        && fs::read(old).is_ok_and(|old_bytes| old_bytes == bytes)
+    // Looked at before opening: opening something other than a file, such as a pipe, can wait.
+    if !fs::metadata(old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64) {
+        return false;
+    }
+    let Ok(mut file) = fs::File::open(old) else {
+        return false;
+    };
+    let mut block = [0; 64 * 1024];
+    bytes.chunks(block.len()).all(|expected| {
+        let block = &mut block[..expected.len()];
+        file.read_exact(block).is_ok() && block == expected
+    })
 }
 
 /// Every file below `output` (other than folders), relative to it.
@@ -272,6 +284,26 @@ mod tests {
             path: PathBuf::from(path),
             contents: Contents::Bytes(text.as_bytes().to_vec()),
         }
+    }
+
+    /// A file counts as unchanged only when every byte is the same, also past the first block
+    /// and when only the last byte differs.
+    #[test]
+    fn unchanged_compares_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old");
+        let long: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&old, &long).unwrap();
+        assert!(unchanged(&old, &long));
+        let mut last_differs = long.clone();
+        *last_differs.last_mut().unwrap() ^= 1;
+        assert!(!unchanged(&old, &last_differs));
+        assert!(!unchanged(&old, &long[..long.len() - 1]), "shorter");
+        fs::write(&old, b"abc").unwrap();
+        assert!(!unchanged(&old, b"abd"), "same size, other bytes");
+        assert!(unchanged(&old, b"abc"));
+        assert!(!unchanged(&dir.path().join("missing"), b""));
+        assert!(!unchanged(dir.path(), b""), "a folder");
     }
 
     /// A rebuild removes the files the site no longer has and the folders that leaves empty,

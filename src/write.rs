@@ -62,8 +62,8 @@ impl SiteWriter {
             .tempdir_in(&parent)
             .map_err(|e| Error::io("cannot create a temporary folder in", &parent, e))?;
         let update = output.join("index.html").is_file();
-        // Listing a folder per syscall is a small site's longest step after rendering; on a
-        // thread of its own it costs no time.
+        // Listing the old site, a few syscalls per folder, was a small site's longest step
+        // after rendering; on a thread of its own it is done while the pages render.
         let previous = update.then(|| {
             let output = output.to_path_buf();
             std::thread::spawn(move || list_files(&output))

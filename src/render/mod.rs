@@ -415,7 +415,7 @@ impl SharedKeys {
 }
 
 /// Compiles the theme's templates, or takes them from the previous build when their sources
-/// are the same.
+/// are the same. `defaults` are the default theme's templates when already decoded.
 pub fn compile_templates(
     theme: &Theme,
     cache: Option<&BuildCache>,

@@ -102,32 +102,34 @@ impl Prepared {
         let content_dir = options.content_dir();
         let settings = load::read_settings(&content_dir)?;
         let (theme_name, language) = (settings.theme.clone(), settings.language.clone());
-        // Compiling the templates takes about as long as loading a small site; they need
-        // only site.yaml, so both happen at once.
-        let (loaded, theme) = rayon::join(
-            || {
-                let options = load::LoadOptions {
-                    drafts: options.drafts,
-                };
-                load::load_site(&content_dir, settings, &options, cache)
-            },
-            || -> Result<_> {
-                let load_theme = || theme::load_theme(&options.root, &theme_name, &language);
-                // Decoding the default theme's templates needs nothing from the site, so it
-                // runs beside reading the theme. `serve` usually keeps its templates from the
-                // last build and decodes them only to compile anew.
-                let (theme, defaults) = match cache {
-                    None => {
-                        let (theme, defaults) =
-                            rayon::join(load_theme, render::DefaultTemplates::decode);
-                        (theme?, Some(defaults))
-                    }
-                    Some(_) => (load_theme()?, None),
-                };
-                let templates = render::compile_templates(&theme, cache, defaults)?;
-                Ok((theme, templates))
-            },
-        );
+        let load_options = load::LoadOptions {
+            drafts: options.drafts,
+        };
+        // The theme needs only site.yaml, so it is read on this thread while the worker
+        // threads start and load the content; they used to start while this thread waited.
+        // The default theme's templates are decoded on a worker too: that needs nothing from
+        // the site. `serve` usually keeps its templates from the last build and decodes them
+        // only to compile anew.
+        let (mut loaded, mut defaults) = (None, None);
+        let theme = rayon::in_place_scope(|scope| {
+            if cache.is_none() {
+                scope.spawn(|_| defaults = Some(render::DefaultTemplates::decode()));
+            }
+            scope.spawn(|_| {
+                loaded = Some(load::load_site(
+                    &content_dir,
+                    settings,
+                    &load_options,
+                    cache,
+                ));
+            });
+            theme::load_theme(&options.root, &theme_name, &language)
+        });
+        let loaded = loaded.expect("the scope ran the loading");
+        let theme = theme.and_then(|theme| {
+            let templates = render::compile_templates(&theme, cache, defaults)?;
+            Ok((theme, templates))
+        });
         // Errors in the order a campaigner fixes them: content first, then the theme.
         let loaded = loaded?;
         let settings = &loaded.site.settings;

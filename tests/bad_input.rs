@@ -211,3 +211,22 @@ fn bad_base_url() {
         &["content/site.yaml", "not an absolute URL"],
     );
 }
+
+#[test]
+fn a_content_error_is_reported_before_a_template_error() {
+    // The content and the theme are read at the same time; the campaigner's file comes first.
+    let message = assert_fails_cleanly(
+        |s| {
+            s.write(
+                "themes/default/templates/actor.html",
+                "{% extends \"base.html\" %}\n{% block main %}\n{% if %}\n{% endblock main %}\n",
+            );
+            s.write(
+                "content/voorbeelden/zwemles.md",
+                "---\ntitle: Zwemles\nplace: [Hilversum\nactors: [gemeenten]\n---\nx\n",
+            );
+        },
+        &["voorbeelden/zwemles.md:"],
+    );
+    assert!(!message.contains("actor.html"), "{message}");
+}

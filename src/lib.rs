@@ -125,13 +125,8 @@ impl Prepared {
             });
             theme::load_theme(&options.root, &theme_name, &language)
         });
-        let loaded = loaded.expect("the scope ran the loading");
-        let theme = theme.and_then(|theme| {
-            let templates = render::compile_templates(&theme, cache, defaults)?;
-            Ok((theme, templates))
-        });
         // Errors in the order a campaigner fixes them: content first, then the theme.
-        let loaded = loaded?;
+        let loaded = loaded.expect("the scope ran the loading")?;
         let settings = &loaded.site.settings;
         let base_url = options.base_url.as_deref().unwrap_or(&settings.base_url);
         let base = render::BaseUrl::parse(base_url).map_err(|message| {
@@ -145,7 +140,8 @@ impl Prepared {
                 "write the full address, e.g. https://example.org/oproep/",
             )
         })?;
-        let (theme, templates) = theme?;
+        let theme = theme?;
+        let templates = render::compile_templates(&theme, cache, defaults)?;
         Ok(Prepared {
             loaded,
             theme,

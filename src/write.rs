@@ -40,14 +40,13 @@ pub struct WriteReport {
 pub struct SiteWriter {
     output: PathBuf,
     staging: tempfile::TempDir,
-    /// The previous build is updated in place, rather than replaced as a whole.
-    update: bool,
     files: AtomicUsize,
     pages: AtomicUsize,
     /// Rebuild only: every file of the new site, and the changed ones as (staged, relative).
     present: Mutex<HashSet<PathBuf>>,
     changed: Mutex<Vec<(PathBuf, PathBuf)>>,
-    /// Rebuild only: the previous build's files, listed while the new site renders.
+    /// Rebuild only: the previous build's files, listed while the new site renders. A
+    /// rebuild updates the previous build in place, rather than replacing it as a whole.
     previous: Option<std::thread::JoinHandle<Result<Vec<PathBuf>>>>,
 }
 
@@ -61,17 +60,15 @@ impl SiteWriter {
             .prefix(".oproep-build-")
             .tempdir_in(&parent)
             .map_err(|e| Error::io("cannot create a temporary folder in", &parent, e))?;
-        let update = output.join("index.html").is_file();
         // Listing the old site, a few syscalls per folder, was a small site's longest step
         // after rendering; on a thread of its own it is done while the pages render.
-        let previous = update.then(|| {
+        let previous = output.join("index.html").is_file().then(|| {
             let output = output.to_path_buf();
             std::thread::spawn(move || list_files(&output))
         });
         Ok(SiteWriter {
             output: output.to_path_buf(),
             staging,
-            update,
             files: AtomicUsize::new(0),
             pages: AtomicUsize::new(0),
             present: Mutex::new(HashSet::new()),
@@ -96,7 +93,7 @@ impl SiteWriter {
                 .map_err(|e| Error::io("cannot read", source, e))?
                 .into(),
         };
-        if !self.update {
+        if self.previous.is_none() {
             let target = self.staging.path().join(&file.path);
             if let Some(dir) = target.parent() {
                 fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
@@ -127,7 +124,7 @@ impl SiteWriter {
             pages: self.pages.into_inner(),
             ..WriteReport::default()
         };
-        if !self.update {
+        if self.previous.is_none() {
             report.written = report.files;
             swap_in(self.staging, &self.output)?;
             return Ok(report);

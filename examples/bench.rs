@@ -1255,6 +1255,7 @@ fn bench_real(repo: &Repo, runs: usize) -> Result<Vec<Row>> {
     let dir = work_dir()?;
     copy_tree(&repo.content(), &dir.path().join("content"))?;
     let (stats, memory, pages) = report_full_build(repo, dir.path(), runs)?;
+    print_machine_reference(repo, runs)?;
     let mut rows = vec![Row::time(
         format!("real site ({pages} pages): full build"),
         stats.median,
@@ -1270,6 +1271,92 @@ fn bench_real(repo: &Repo, runs: usize) -> Result<Vec<Row>> {
         30.0,
     ));
     Ok(rows)
+}
+
+/// What the same build costs on this machine at this moment, measured right after it: a
+/// small site's build is mostly starting a process, faulting in fresh memory and making files,
+/// and on a virtual machine those move by half from one hour to the next. With these beside
+/// it, two runs of the real site can be told apart by the machine or by oproep.
+fn print_machine_reference(repo: &Repo, runs: usize) -> Result<()> {
+    let start = time_runs(&Cmd::new(&repo.binary).arg("--version"), runs, &|_| Ok(()))?;
+    println!(
+        "machine reference: `oproep --version` (process start and exit), median: {}",
+        ms(start.median)
+    );
+    let (one, all) = parallel_reference(runs);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "machine reference: the same CPU work on 1 thread and on each of {threads}, median: {} and {} ({:.2}x the throughput of one)",
+        ms(one),
+        ms(all),
+        threads as f64 * one.as_secs_f64() / all.as_secs_f64()
+    );
+    #[cfg(target_os = "linux")]
+    {
+        const PAGES: usize = 1024;
+        let mut per_page: Vec<Duration> = (0..runs).map(|_| touch_fresh_pages(PAGES)).collect();
+        per_page.sort();
+        println!(
+            "machine reference: first write to a fresh 4 KiB page, median of {runs} x {PAGES} pages: {:.2} µs",
+            per_page[runs / 2].as_secs_f64() * 1e6
+        );
+    }
+    Ok(())
+}
+
+/// The median wall time of a fixed piece of CPU work (about 2 ms) on one thread, and of the
+/// same work on each of as many threads as there are CPUs at once. On a machine whose CPUs
+/// are hyperthreads of fewer cores, or shared with other machines, the second is much longer.
+fn parallel_reference(runs: usize) -> (Duration, Duration) {
+    fn work() -> u64 {
+        (0..3_000_000u64).fold(0, |sum, i| std::hint::black_box(sum.wrapping_add(i * i)))
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (mut one, mut all) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let started = Instant::now();
+        std::hint::black_box(work());
+        one.push(started.elapsed());
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| std::hint::black_box(work()));
+            }
+        });
+        all.push(started.elapsed());
+    }
+    (Stats::of(&one).median, Stats::of(&all).median)
+}
+
+/// The time per page to write once into each of `pages` pages the kernel has just mapped:
+/// the page fault that every first touch of memory costs.
+#[cfg(target_os = "linux")]
+fn touch_fresh_pages(pages: usize) -> Duration {
+    const PAGE: usize = 4096;
+    let len = pages * PAGE;
+    // SAFETY: a private anonymous mapping of `len` bytes, written only within its bounds and
+    // unmapped before returning; no other code sees it.
+    unsafe {
+        let memory = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert_ne!(memory, libc::MAP_FAILED, "mmap of {len} bytes");
+        // Small pages, as a small build has them (see src/memory.rs).
+        libc::madvise(memory, len, libc::MADV_NOHUGEPAGE);
+        let bytes = memory.cast::<u8>();
+        let started = Instant::now();
+        for page in 0..pages {
+            bytes.add(page * PAGE).write_volatile(1);
+        }
+        let took = started.elapsed();
+        libc::munmap(memory, len);
+        took / pages as u32
+    }
 }
 
 /// `oproep serve` on the real site: from saving one example to the reload event.

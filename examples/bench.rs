@@ -1283,8 +1283,7 @@ fn print_machine_reference(repo: &Repo, runs: usize) -> Result<()> {
         "machine reference: `oproep --version` (process start and exit), median: {}",
         ms(start.median)
     );
-    let (one, all) = parallel_reference(runs);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (one, all, threads) = parallel_reference(runs);
     println!(
         "machine reference: the same CPU work on 1 thread and on each of {threads}, median: {} and {} ({:.2}x the throughput of one)",
         ms(one),
@@ -1305,9 +1304,10 @@ fn print_machine_reference(repo: &Repo, runs: usize) -> Result<()> {
 }
 
 /// The median wall time of a fixed piece of CPU work (about 2 ms) on one thread, and of the
-/// same work on each of as many threads as there are CPUs at once. On a machine whose CPUs
-/// are hyperthreads of fewer cores, or shared with other machines, the second is much longer.
-fn parallel_reference(runs: usize) -> (Duration, Duration) {
+/// same work on each of as many threads as there are CPUs at once (starting them included),
+/// and that number of threads. On a machine whose CPUs are hyperthreads of fewer cores, or
+/// shared with other machines, the second time is much longer than the first.
+fn parallel_reference(runs: usize) -> (Duration, Duration, usize) {
     fn work() -> u64 {
         (0..3_000_000u64).fold(0, |sum, i| std::hint::black_box(sum.wrapping_add(i * i)))
     }
@@ -1325,7 +1325,7 @@ fn parallel_reference(runs: usize) -> (Duration, Duration) {
         });
         all.push(started.elapsed());
     }
-    (Stats::of(&one).median, Stats::of(&all).median)
+    (Stats::of(&one).median, Stats::of(&all).median, threads)
 }
 
 /// The time per page to write once into each of `pages` pages the kernel has just mapped:

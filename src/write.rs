@@ -124,11 +124,11 @@ impl SiteWriter {
             pages: self.pages.into_inner(),
             ..WriteReport::default()
         };
-        if self.previous.is_none() {
+        let Some(listing) = self.previous else {
             report.written = report.files;
             swap_in(self.staging, &self.output)?;
             return Ok(report);
-        }
+        };
         let changed = self.changed.into_inner().expect("no panics while held");
         report.written = changed.len();
         for (staged, relative) in &changed {
@@ -143,10 +143,7 @@ impl SiteWriter {
             fs::rename(staged, &target).map_err(|e| Error::io("cannot write", &target, e))?;
         }
         let present = self.present.into_inner().expect("no panics while held");
-        let previous = match self.previous {
-            Some(listing) => listing.join().expect("listing files does not panic")?,
-            None => Vec::new(),
-        };
+        let previous = listing.join().expect("listing files does not panic")?;
         report.removed = remove_stale(&self.output, &previous, &present)?;
         Ok(report)
     }

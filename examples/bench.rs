@@ -1283,13 +1283,21 @@ fn print_machine_reference(repo: &Repo, runs: usize) -> Result<()> {
         "machine reference: `oproep --version` (process start and exit), median: {}",
         ms(start.median)
     );
-    let (one, all, threads) = parallel_reference(runs);
-    println!(
-        "machine reference: the same CPU work on 1 thread and on each of {threads}, median: {} and {} ({:.2}x the throughput of one)",
-        ms(one),
-        ms(all),
-        threads as f64 * one.as_secs_f64() / all.as_secs_f64()
-    );
+    #[cfg(target_os = "linux")]
+    if let Some(threads) = thread_reference(runs) {
+        let (n, alone) = (threads.threads, threads.alone.as_secs_f64());
+        println!(
+            "machine reference: the same CPU work on 1 thread and on each of {n} threads, each bound to a CPU of its own, median: {} and {} ({:.2}x the throughput of one)",
+            ms(threads.alone),
+            ms(threads.bound),
+            n as f64 * alone / threads.bound.as_secs_f64()
+        );
+        println!(
+            "machine reference: the same CPU work on each of {n} threads started for it, median: {} ({:.2}x the throughput of one)",
+            ms(threads.started),
+            n as f64 * alone / threads.started.as_secs_f64()
+        );
+    }
     #[cfg(target_os = "linux")]
     {
         const PAGES: usize = 1024;
@@ -1302,29 +1310,96 @@ fn print_machine_reference(repo: &Repo, runs: usize) -> Result<()> {
     Ok(())
 }
 
-/// The median wall time of a fixed piece of CPU work (about 2 ms) on one thread, and of the
-/// same work on each of as many threads as there are CPUs at once (starting them included),
-/// and that number of threads. On a machine whose CPUs are hyperthreads of fewer cores, or
-/// shared with other machines, the second time is much longer than the first.
-fn parallel_reference(runs: usize) -> (Duration, Duration, usize) {
+/// How this machine runs threads, as medians over runs of a fixed piece of CPU work (about
+/// 2 ms). `bound` against `started` tells the CPUs apart from the scheduler: a guest kernel
+/// that packs new threads onto a busy CPU until it next balances its load (the machine these
+/// figures come from does) runs threads started for a short job one after another, although
+/// its CPUs can run them side by side.
+#[cfg(target_os = "linux")]
+struct ThreadReference {
+    /// As many threads as there are CPUs.
+    threads: usize,
+    /// The work on one thread bound to a CPU.
+    alone: Duration,
+    /// The work on each of `threads` threads at once, each bound to a CPU of its own and all
+    /// running before it starts: what the CPUs can do.
+    bound: Duration,
+    /// The work on each of `threads` threads at once, starting them included: what a program
+    /// that starts threads for a short job gets.
+    started: Duration,
+}
+
+#[cfg(target_os = "linux")]
+fn thread_reference(runs: usize) -> Option<ThreadReference> {
     fn work() -> u64 {
         (0..3_000_000u64).fold(0, |sum, i| std::hint::black_box(sum.wrapping_add(i * i)))
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (mut one, mut all) = (Vec::new(), Vec::new());
+    let (mut alone, mut bound, mut started) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
-        let started = Instant::now();
-        std::hint::black_box(work());
-        one.push(started.elapsed());
-        let started = Instant::now();
+        alone.extend(on_bound_threads(1, work));
+        bound.extend(on_bound_threads(threads, work));
+        let clock = Instant::now();
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 scope.spawn(|| std::hint::black_box(work()));
             }
         });
-        all.push(started.elapsed());
+        started.push(clock.elapsed());
     }
-    (Stats::of(&one).median, Stats::of(&all).median, threads)
+    (!alone.is_empty() && !bound.is_empty()).then(|| ThreadReference {
+        threads,
+        alone: Stats::of(&alone).median,
+        bound: Stats::of(&bound).median,
+        started: Stats::of(&started).median,
+    })
+}
+
+/// The time `work` takes on each of `threads` threads at once, each bound to one of the CPUs
+/// this process may use and spinning until all are running; `None` with fewer CPUs than
+/// threads.
+#[cfg(target_os = "linux")]
+fn on_bound_threads(threads: usize, work: fn() -> u64) -> Option<Duration> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // SAFETY: `cpu_set_t` is plain bits, zero is the empty set, and the calls get its size.
+    let cpus: Vec<usize> = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of_val(&set), &mut set) != 0 {
+            return None;
+        }
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
+            .collect()
+    };
+    if cpus.len() < threads {
+        return None;
+    }
+    let running = AtomicUsize::new(0);
+    let times: Vec<Duration> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cpus[..threads]
+            .iter()
+            .map(|&cpu| {
+                let running = &running;
+                scope.spawn(move || {
+                    // SAFETY: as above; binds only the calling thread.
+                    unsafe {
+                        let mut set: libc::cpu_set_t = std::mem::zeroed();
+                        libc::CPU_SET(cpu, &mut set);
+                        libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set);
+                    }
+                    running.fetch_add(1, Ordering::SeqCst);
+                    while running.load(Ordering::SeqCst) < threads {
+                        std::hint::spin_loop();
+                    }
+                    let clock = Instant::now();
+                    std::hint::black_box(work());
+                    clock.elapsed()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    times.into_iter().max()
 }
 
 /// The time per page to write once into each of `pages` pages the kernel has just mapped:

@@ -1297,6 +1297,10 @@ fn print_machine_reference(repo: &Repo, runs: usize) -> Result<()> {
             ms(threads.started),
             n as f64 * alone / threads.started.as_secs_f64()
         );
+    } else {
+        println!(
+            "machine reference: threads not measured: this process's CPUs cannot be read or a thread cannot be bound to one"
+        );
     }
     #[cfg(target_os = "linux")]
     {
@@ -1329,6 +1333,7 @@ struct ThreadReference {
     started: Duration,
 }
 
+/// `None` where this process's CPUs cannot be read or a thread cannot be bound to one.
 #[cfg(target_os = "linux")]
 fn thread_reference(runs: usize) -> Option<ThreadReference> {
     // Never inlined: every measurement runs the same machine code. Inlined, it compiled
@@ -1342,8 +1347,8 @@ fn thread_reference(runs: usize) -> Option<ThreadReference> {
     let cpus = cpus.get(..threads)?;
     let (mut alone, mut bound, mut started) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
-        alone.push(on_bound_threads(&cpus[..1], work));
-        bound.push(on_bound_threads(cpus, work));
+        alone.push(on_bound_threads(&cpus[..1], work)?);
+        bound.push(on_bound_threads(cpus, work)?);
         let clock = Instant::now();
         std::thread::scope(|scope| {
             for _ in 0..threads {
@@ -1378,9 +1383,10 @@ fn allowed_cpus() -> Option<Vec<usize>> {
 }
 
 /// The time `work` takes on a thread for each of `cpus` at once, each bound to its CPU and
-/// spinning until all are running: the slowest thread's.
+/// spinning until all are running: the slowest thread's. `None` if a thread cannot be bound,
+/// so that an unbound time is never printed as a bound one.
 #[cfg(target_os = "linux")]
-fn on_bound_threads(cpus: &[usize], work: fn() -> u64) -> Duration {
+fn on_bound_threads(cpus: &[usize], work: fn() -> u64) -> Option<Duration> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let running = AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -1390,24 +1396,25 @@ fn on_bound_threads(cpus: &[usize], work: fn() -> u64) -> Duration {
                 let running = &running;
                 scope.spawn(move || {
                     // SAFETY: a set of one CPU, as above; binds only the calling thread.
-                    unsafe {
+                    let bound = unsafe {
                         let mut set: libc::cpu_set_t = std::mem::zeroed();
                         libc::CPU_SET(cpu, &mut set);
-                        libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set);
-                    }
+                        libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set) == 0
+                    };
+                    // Counted even when unbound, so that no other thread spins forever.
                     running.fetch_add(1, Ordering::SeqCst);
                     while running.load(Ordering::SeqCst) < cpus.len() {
                         std::hint::spin_loop();
                     }
                     let clock = Instant::now();
                     std::hint::black_box(work());
-                    clock.elapsed()
+                    bound.then(|| clock.elapsed())
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).max()
+        let times: Option<Vec<Duration>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        times?.into_iter().max()
     })
-    .expect("at least one CPU")
 }
 
 /// The time per page to write once into each of `pages` pages the kernel has just mapped:
